@@ -1,0 +1,46 @@
+# ringside: every target sets itself up (venv, pip, npm) on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+JS_DIR := clients/cometchat-js
+JS_STAMP := $(JS_DIR)/node_modules/.installed
+
+.PHONY: test conformance bench lint typecheck unit clean serve
+
+$(PY_STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+$(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(JS_STAMP)
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(PY_STAMP)
+	$(BIN)/mypy
+
+## The project's own tests: lint, types, unit, integration, plugin, real SDK, browser.
+test: $(PY_STAMP) $(JS_STAMP) lint typecheck
+	$(BIN)/pytest -q
+
+## The conformance suite against the bundled clients; the report lands in reports/.
+conformance: $(PY_STAMP) $(JS_STAMP)
+	$(BIN)/ringside run --client all --report-dir reports
+
+## Speed and memory figures (printed, compared with in-run baselines).
+bench: $(PY_STAMP)
+	$(BIN)/python -m bench
+
+serve: $(PY_STAMP)
+	$(BIN)/ringside serve --users alice,bob
+
+clean:
+	rm -rf $(VENV) $(JS_DIR)/node_modules reports/*/ reports/latest

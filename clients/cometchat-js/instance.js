@@ -1,0 +1,386 @@
+'use strict';
+/**
+ * One CometChat SDK instance in its own process (the SDK is a singleton).
+ *
+ * Started by service.js with child_process.fork(); its configuration (the body of the harness'
+ * `POST /`) arrives in the RINGSIDE_INSTANCE_CONFIG environment variable so that everything
+ * that must happen before the SDK is loaded (browser globals, the virtual clock) can happen
+ * synchronously at start-up. TLS trust comes from NODE_EXTRA_CA_CERTS=<server.caFile>, set by
+ * the parent in this process' environment.
+ *
+ * IPC, parent -> child: {type: "command", id, command, params}
+ *      child -> parent: {type: "ready"} | {type: "initError", error}
+ *                       {type: "reply", id, response: {ok, result} | {ok:false, error}}
+ *                       {type: "reply", id, protocolError: {status, code, message}}
+ */
+
+const { performance } = require('node:perf_hooks');
+
+const cfg = JSON.parse(process.env.RINGSIDE_INSTANCE_CONFIG || '{}');
+const polyfill = require('./polyfill');
+const { io } = polyfill;
+
+/** Wait this long (real ms) at most for the I/O of a command to settle. */
+const SETTLE_CAP_MS = Number(process.env.RINGSIDE_SETTLE_CAP_MS || 10000);
+/** After login, wait this long (real ms) at most for the WebSocket auth reply. */
+const LOGIN_WS_WAIT_MS = 5000;
+/** Deadline for one callback POST to the harness. */
+const CALLBACK_TIMEOUT_MS = 10000;
+
+const realFetch = polyfill.install({ downgradeTls: cfg.server && cfg.server.tls === false });
+
+// Real timers for our own waiting, captured before the fake clock replaces the globals.
+const realSetTimeout = globalThis.setTimeout;
+const sleepReal = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+let vclock = null;
+if (cfg.clock && cfg.clock.mode === 'virtual') {
+  const { installVirtualClock } = require('./virtual-clock');
+  vclock = installVirtualClock(Math.round(Number(cfg.clock.now) * 1000));
+}
+
+// Loaded only now: the SDK must see the fake timers and the browser globals from the start.
+const { CometChat } = require('@cometchat/chat-sdk-javascript');
+
+process.on('uncaughtException', (e) => log('uncaught exception', e && e.stack ? e.stack : e));
+process.on('unhandledRejection', (e) => log('unhandled rejection', e && e.stack ? e.stack : e));
+
+function log(...args) {
+  process.stderr.write(`[instance ${cfg.tag || process.pid}] ${args.join(' ')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SDK objects -> protocol JSON
+
+function uidOf(u) {
+  if (u === null || u === undefined) return null;
+  if (typeof u === 'string') return u;
+  if (typeof u.getUid === 'function') return u.getUid() ?? null;
+  return u.uid ?? null;
+}
+
+function intOrNull(v) {
+  if (v === null || v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.trunc(n) : null;
+}
+
+function tryGet(obj, getter, fallbackKey) {
+  try {
+    if (typeof obj[getter] === 'function') return obj[getter]();
+  } catch {
+    /* fall through */
+  }
+  return fallbackKey ? obj[fallbackKey] : undefined;
+}
+
+/** The `Call` mapping of docs/adapter-protocol.md. */
+function callToJson(call) {
+  if (!call || typeof call !== 'object') return null;
+  const out = {
+    sessionId: tryGet(call, 'getSessionId', 'sessionId') ?? null,
+    status: tryGet(call, 'getStatus', 'status') ?? null,
+    callType: tryGet(call, 'getType', 'type') ?? null,
+    receiverType: tryGet(call, 'getReceiverType', 'receiverType') ?? null,
+    receiverId: tryGet(call, 'getReceiverId', 'receiverId') ?? null,
+    initiator: uidOf(tryGet(call, 'getCallInitiator', 'callInitiator')),
+    sender: uidOf(tryGet(call, 'getSender', 'sender')),
+    action: tryGet(call, 'getAction', 'action') ?? null,
+    initiatedAt: intOrNull(tryGet(call, 'getInitiatedAt', 'initiatedAt')),
+    joinedAt: intOrNull(tryGet(call, 'getJoinedAt', 'joinedAt')),
+  };
+  // `raw`: the wire message this Call was parsed from (see polyfill.recordCallMessage for why
+  // this is not call.getRawMessage()); null when the SDK made the object up locally.
+  out.raw = out.sessionId ? polyfill.wireCallMessage(out.sessionId, out.status) : null;
+  return out;
+}
+
+function userToJson(user) {
+  if (!user) return null;
+  return {
+    uid: uidOf(user),
+    name: tryGet(user, 'getName', 'name') ?? null,
+    authToken: tryGet(user, 'getAuthToken', 'authToken') ?? null,
+  };
+}
+
+/** A rejected promise / thrown value -> {code, message, details}. */
+function errorToJson(e) {
+  if (e && typeof e === 'object') {
+    let code = e.code;
+    if (code === undefined || code === null || code === '') code = e.name || 'ERROR';
+    let details = e.details === undefined ? null : e.details;
+    if (details !== null && (typeof details !== 'object' || Array.isArray(details))) details = { value: details };
+    return {
+      code: String(code),
+      message: e.message !== undefined && e.message !== null ? String(e.message) : String(code),
+      details,
+    };
+  }
+  return { code: 'ERROR', message: String(e), details: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listener callbacks -> POST callbackUrl, in invocation order
+
+const callbacks = { seq: 0, inFlight: 0, chain: Promise.resolve() };
+
+async function postCallback(payload) {
+  const resp = await realFetch(cfg.callbackUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+  });
+  await resp.arrayBuffer();
+  if (resp.status < 200 || resp.status > 299) log(`callback POST answered ${resp.status}`);
+}
+
+function emitCallback(listenerId, callback, call) {
+  const payload = { listenerId, callback, call: callToJson(call), seq: ++callbacks.seq };
+  callbacks.inFlight += 1;
+  callbacks.chain = callbacks.chain.then(async () => {
+    try {
+      await postCallback(payload);
+    } catch (e) {
+      log(`callback POST #${payload.seq} failed:`, e && e.message ? e.message : e);
+    } finally {
+      callbacks.inFlight -= 1;
+    }
+  });
+}
+
+const CALLBACK_NAMES = [
+  'onIncomingCallReceived',
+  'onOutgoingCallAccepted',
+  'onOutgoingCallRejected',
+  'onIncomingCallCancelled',
+  'onCallEndedMessageReceived',
+];
+
+function makeCallListener(listenerId) {
+  const handlers = {};
+  for (const name of CALLBACK_NAMES) handlers[name] = (call) => emitCallback(listenerId, name, call);
+  return new CometChat.CallListener(handlers);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for I/O
+
+/** What is still in flight, or null when the instance is quiet. */
+function busyReason() {
+  if (io.fetchesInFlight > 0) return `fetch x${io.fetchesInFlight}`;
+  if (callbacks.inFlight > 0) return `callback x${callbacks.inFlight}`;
+  if (io.framesDispatched !== io.framesReceived) return 'frames';
+  const now = performance.now();
+  for (const s of io.sockets) {
+    const r = s.pendingReason(now);
+    if (r) return r;
+  }
+  return null;
+}
+
+/**
+ * Resolve once no REST request, callback POST, WebSocket handshake / auth reply / pong is
+ * pending and the promise jobs they queued have run: the instance must be quiet for three
+ * consecutive event-loop turns (setImmediate runs after the microtask queue has drained).
+ * Gives up after SETTLE_CAP_MS real ms and logs what was still busy.
+ */
+async function settle(capMs = SETTLE_CAP_MS) {
+  const deadline = performance.now() + capMs;
+  let quietTurns = 0;
+  while (quietTurns < 3) {
+    await nextTurn();
+    const reason = busyReason();
+    if (!reason) {
+      quietTurns += 1;
+      continue;
+    }
+    quietTurns = 0;
+    if (performance.now() > deadline) {
+      log(`settle: gave up after ${capMs} ms, still busy: ${reason}`);
+      return;
+    }
+    await sleepReal(1);
+  }
+}
+
+async function waitForSocketAuth(capMs) {
+  const deadline = performance.now() + capMs;
+  while (performance.now() < deadline) {
+    for (const s of io.sockets) if (s.authenticated) return true;
+    await sleepReal(2);
+  }
+  log(`login: no WebSocket auth reply within ${capMs} ms`);
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+class ProtocolError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function requireString(params, key) {
+  if (typeof params[key] !== 'string' || params[key] === '') {
+    throw new ProtocolError(400, 'BAD_REQUEST', `params.${key} must be a non-empty string`);
+  }
+  return params[key];
+}
+
+const commands = {
+  async login() {
+    const u = cfg.user || {};
+    const user = u.authToken ? await CometChat.login(u.authToken) : await CometChat.login(u.uid, u.authKey);
+    await waitForSocketAuth(LOGIN_WS_WAIT_MS);
+    return userToJson(user);
+  },
+
+  async logout() {
+    await CometChat.logout();
+    return null;
+  },
+
+  async initiateCall(p) {
+    const call = new CometChat.Call(p.receiver, p.callType, p.receiverType);
+    const hasTimeout = p.timeout !== undefined && p.timeout !== null;
+    const out = hasTimeout ? await CometChat.initiateCall(call, p.timeout) : await CometChat.initiateCall(call);
+    return callToJson(out);
+  },
+
+  async acceptCall(p) {
+    return callToJson(await CometChat.acceptCall(p.sessionId));
+  },
+
+  async rejectCall(p) {
+    return callToJson(await CometChat.rejectCall(p.sessionId, p.status));
+  },
+
+  async endCall(p) {
+    return callToJson(await CometChat.endCall(p.sessionId));
+  },
+
+  async addCallListener(p) {
+    CometChat.addCallListener(requireString(p, 'id'), makeCallListener(p.id));
+    return null;
+  },
+
+  async removeCallListener(p) {
+    CometChat.removeCallListener(requireString(p, 'id'));
+    return null;
+  },
+
+  async getActiveCall() {
+    return callToJson(CometChat.getActiveCall());
+  },
+
+  async clearActiveCall() {
+    CometChat.clearActiveCall();
+    return null;
+  },
+
+  /**
+   * The Calls SDK's generateToken, done directly (that package is not installed):
+   * POST {baseUrl}/v3.0/call_tokens, header authToken, body {"sessionId"}; reply {data:{token}}.
+   */
+  async generateToken(p) {
+    const me = await CometChat.getLoggedinUser();
+    if (!me) {
+      const err = new Error('no user is logged in');
+      err.code = 'USER_NOT_LOGED_IN';
+      throw err;
+    }
+    const base = String(cfg.server.baseUrl).replace(/\/+$/, '');
+    const resp = await globalThis.fetch(`${base}/v3.0/call_tokens`, {
+      method: 'POST',
+      headers: { 'content-Type': 'application/json', Accept: 'application/json', authToken: me.getAuthToken() },
+      body: JSON.stringify({ sessionId: p.sessionId }),
+    });
+    let body;
+    try {
+      body = await resp.json();
+    } catch (e) {
+      throw Object.assign(new Error(`call_tokens reply is not JSON (HTTP ${resp.status})`), { code: 'FAILED_TO_FETCH' });
+    }
+    if (body && body.data && typeof body.data === 'object') return { token: body.data.token ?? null };
+    if (body && body.error) throw body.error;
+    throw Object.assign(new Error(`unexpected call_tokens reply (HTTP ${resp.status})`), { code: 'FAILED_TO_FETCH' });
+  },
+
+  async advanceTime(p) {
+    if (!vclock) throw new ProtocolError(400, 'NOT_SUPPORTED', 'this instance runs on the real clock');
+    const to = Number(p.to);
+    if (!Number.isFinite(to)) throw new ProtocolError(400, 'BAD_REQUEST', 'params.to must be a number');
+    const target = Math.round(to * 1000);
+    if (target < vclock.clock.now) {
+      throw new ProtocolError(400, 'BAD_REQUEST', `time would go backwards (${to} < ${vclock.clock.now / 1000})`);
+    }
+    await settle();
+    for (;;) {
+      const due = vclock.nextTimerMs();
+      if (due === null || due > target) break;
+      vclock.fireNext(); // the clock jumps to `due` and runs that one timer
+      await settle(); // its REST calls, WS sends (ping -> pong) and callbacks finish first
+    }
+    vclock.moveTo(target);
+    await settle();
+    const next = vclock.nextTimerMs();
+    return { now: vclock.clock.now / 1000, nextTimer: next === null ? null : next / 1000 };
+  },
+
+  async sync() {
+    await settle();
+    let resource = null;
+    try {
+      resource = CometChat.getSessionId() || null;
+    } catch {
+      /* not initialised */
+    }
+    return { resource: resource || io.lastResource, framesReceived: io.framesReceived, now: Date.now() / 1000 };
+  },
+};
+
+async function runCommand(command, params) {
+  const fn = Object.prototype.hasOwnProperty.call(commands, command) ? commands[command] : null;
+  if (!fn) return { protocolError: { status: 400, code: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } };
+  try {
+    return { response: { ok: true, result: (await fn(params || {})) ?? null } };
+  } catch (e) {
+    if (e instanceof ProtocolError) return { protocolError: { status: e.status, code: e.code, message: e.message } };
+    return { response: { ok: false, error: errorToJson(e) } };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up and IPC
+
+async function start() {
+  const settings = new CometChat.AppSettingsBuilder()
+    .setRegion(cfg.region || 'eu')
+    .overrideClientHost(cfg.server.clientHost)
+    .overrideAdminHost(cfg.server.adminHost || cfg.server.clientHost)
+    .autoEstablishSocketConnection(true)
+    .build();
+  await CometChat.init(cfg.appId, settings);
+}
+
+process.on('message', async (msg) => {
+  if (!msg || msg.type !== 'command') return;
+  const out = await runCommand(msg.command, msg.params);
+  process.send({ type: 'reply', id: msg.id, ...out });
+});
+
+process.on('disconnect', () => process.exit(0));
+
+start().then(
+  () => process.send({ type: 'ready', pid: process.pid }),
+  (e) => process.send({ type: 'initError', error: errorToJson(e) }),
+);
+
+module.exports = { callToJson, errorToJson };

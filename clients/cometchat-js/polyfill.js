@@ -1,0 +1,278 @@
+'use strict';
+/**
+ * Browser globals for running the unmodified CometChat JS SDK under Node 20, plus the I/O
+ * bookkeeping the ringside adapter needs (frames received, requests in flight).
+ *
+ * What the SDK touches and what stands in for it (see docs/cometchat-wire-v4.md §9):
+ *   window, self          -> globalThis (plus no-op add/removeEventListener)
+ *   localStorage,
+ *   sessionStorage        -> in-memory Storage objects, fresh per process (so no stale cached
+ *                            app settings can redirect the SDK away from the mock)
+ *   navigator, location,
+ *   screen, matchMedia,
+ *   document              -> small stubs with just the members the bundle calls
+ *   WebSocket             -> `ws` WebSocket subclass that counts every text frame it receives and
+ *                            tracks whether the auth reply / a pong is still awaited
+ *   fetch                 -> Node's fetch with `referrer` dropped (undici rejects
+ *                            "no-referrer" outside a browser) and an in-flight counter
+ *   (server.tls === false)  -> https:// / wss:// rewritten to http:// / ws://
+ *
+ * TLS: nothing here relaxes verification. The instance process is started with
+ * NODE_EXTRA_CA_CERTS=<server.caFile>, which both undici (fetch) and `ws` (node:https) honour.
+ *
+ * Everything is installed by `install()`; the counters live in `io` (exported).
+ */
+
+const WS = require('ws');
+
+/** Real-time clock reading, immune to the fake Date installed for virtual time. */
+const { performance } = require('node:perf_hooks');
+
+/** How long (real ms) to wait for the server's auth reply / pong before giving up waiting. */
+const AUTH_WAIT_MS = 5000;
+const PONG_WAIT_MS = 2000;
+
+/** Shared I/O bookkeeping, read by instance.js for `sync` / `advanceTime`. */
+const io = {
+  framesReceived: 0, // text frames received on every socket this process opened
+  framesDispatched: 0, // of those, how many have been handed to the SDK's handlers
+  fetchesInFlight: 0, // requests started through the global fetch and not yet fully read
+  lastResource: null, // last `resource` header the SDK sent (fallback for sync.resource)
+  sockets: new Set(), // live RingsideWebSocket objects
+  callMessages: new Map(), // "<sessionid>|<status>" -> the last call message seen on the wire
+};
+
+/** Keep at most this many wire call messages (oldest dropped first). */
+const CALL_MESSAGES_KEPT = 2000;
+
+/**
+ * Remember a call message exactly as it came off the wire (REST reply `data` or WS frame
+ * `body`), keyed by session id and status. The SDK's own `getRawMessage()` is not the wire
+ * message: it is a JSON copy of the parsed Call (sender/receiver turned into User objects,
+ * sessionId/status/receiverId/callInitiator added), so the adapter reports this one as `raw`.
+ */
+function recordCallMessage(msg) {
+  if (!msg || typeof msg !== 'object' || msg.category !== 'call') return;
+  const on = msg.data && msg.data.entities && msg.data.entities.on && msg.data.entities.on.entity;
+  if (!on || !on.sessionid) return;
+  const key = `${on.sessionid}|${on.status}`;
+  io.callMessages.delete(key);
+  io.callMessages.set(key, msg);
+  if (io.callMessages.size > CALL_MESSAGES_KEPT) io.callMessages.delete(io.callMessages.keys().next().value);
+}
+
+/** The wire call message for (sessionId, status), or null. */
+function wireCallMessage(sessionId, status) {
+  return io.callMessages.get(`${sessionId}|${status}`) || null;
+}
+
+class MemoryStorage {
+  constructor() {
+    Object.defineProperty(this, '_m', { value: new Map(), enumerable: false });
+  }
+  get length() {
+    return this._m.size;
+  }
+  key(i) {
+    return Array.from(this._m.keys())[i] ?? null;
+  }
+  getItem(k) {
+    k = String(k);
+    return this._m.has(k) ? this._m.get(k) : null;
+  }
+  setItem(k, v) {
+    this._m.set(String(k), String(v));
+  }
+  removeItem(k) {
+    this._m.delete(String(k));
+  }
+  clear() {
+    this._m.clear();
+  }
+}
+
+function stubElement(tag) {
+  return {
+    tagName: String(tag || '').toUpperCase(),
+    style: {},
+    setAttribute() {},
+    getAttribute() {
+      return null;
+    },
+    appendChild(c) {
+      return c;
+    },
+    removeChild(c) {
+      return c;
+    },
+    addEventListener() {},
+    removeEventListener() {},
+  };
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `ws` WebSocket with browser-style construction (`new WebSocket(url)`) and bookkeeping.
+ *
+ * Counting happens in `emit('message')`: the frame is counted as received before the SDK's
+ * handlers run and as dispatched after they returned (ws emits synchronously), so
+ * `framesReceived === framesDispatched` whenever no handler is on the stack.
+ */
+class RingsideWebSocket extends WS.WebSocket {
+  constructor(url, protocols, options) {
+    if (RingsideWebSocket.downgradeTls && typeof url === 'string') url = url.replace(/^wss:/i, 'ws:');
+    super(url, protocols, options);
+    this._rs = { openedAt: performance.now(), authPending: false, authSentAt: 0, pongPending: false, pingSentAt: 0 };
+    io.sockets.add(this);
+    this.on('close', () => io.sockets.delete(this));
+    this.on('error', () => {}); // the SDK listens through onerror; never let ws throw unhandled
+  }
+
+  send(data, ...rest) {
+    if (typeof data === 'string') {
+      const msg = parseJson(data);
+      if (msg && msg.type === 'auth') {
+        this._rs.authPending = true;
+        this._rs.authSentAt = performance.now();
+      } else if (msg && msg.action === 'ping') {
+        this._rs.pongPending = true;
+        this._rs.pingSentAt = performance.now();
+      }
+    }
+    return super.send(data, ...rest);
+  }
+
+  emit(event, ...args) {
+    if (event !== 'message' || args[1] /* isBinary */) return super.emit(event, ...args);
+    io.framesReceived += 1;
+    const msg = parseJson(String(args[0]));
+    if (msg && msg.type === 'auth') this._rs.authPending = false;
+    if (msg && msg.action === 'pong') this._rs.pongPending = false;
+    if (msg && msg.type === 'message') recordCallMessage(msg.body);
+    try {
+      return super.emit(event, ...args);
+    } finally {
+      io.framesDispatched += 1;
+    }
+  }
+
+  /** Why this socket still has I/O the instance should wait for, or null. */
+  pendingReason(now) {
+    const rs = this._rs;
+    if (this.readyState === WS.WebSocket.CONNECTING && now - rs.openedAt < AUTH_WAIT_MS) return 'ws-connecting';
+    if (this.readyState !== WS.WebSocket.OPEN) return null;
+    if (rs.authPending && now - rs.authSentAt < AUTH_WAIT_MS) return 'ws-auth-reply';
+    if (rs.pongPending && now - rs.pingSentAt < PONG_WAIT_MS) return 'ws-pong';
+    return null;
+  }
+
+  /** True once the server answered this socket's auth frame. */
+  get authenticated() {
+    return this.readyState === WS.WebSocket.OPEN && this._rs.authSentAt > 0 && !this._rs.authPending;
+  }
+}
+
+/**
+ * Wrap a fetch implementation: drop `referrer`, count the request as in flight until its body
+ * has been read completely (the SDK then parses it from memory), remember `resource`.
+ */
+function makeTrackedFetch(realFetch, { downgradeTls = false } = {}) {
+  return async function fetch(input, init) {
+    if (downgradeTls && typeof input === 'string') input = input.replace(/^https:/i, 'http:');
+    const opts = init ? { ...init } : {};
+    delete opts.referrer;
+    const headers = opts.headers;
+    if (headers && typeof headers === 'object') {
+      const res = typeof headers.get === 'function' ? headers.get('resource') : headers.resource;
+      if (res) io.lastResource = res;
+    }
+    io.fetchesInFlight += 1;
+    try {
+      const resp = await realFetch(input, opts);
+      const body = await resp.arrayBuffer();
+      const parsed = parseJson(Buffer.from(body).toString('utf8'));
+      if (parsed && parsed.data) recordCallMessage(parsed.data);
+      return new Response(resp.status === 204 || resp.status === 304 ? null : body, {
+        status: resp.status,
+        statusText: resp.statusText,
+        headers: resp.headers,
+      });
+    } finally {
+      io.fetchesInFlight -= 1;
+    }
+  };
+}
+
+/**
+ * Install the browser globals. Idempotent. Returns the un-wrapped Node fetch.
+ * `downgradeTls`: for a mock served without TLS, rewrite the SDK's hard-coded https:// and
+ * wss:// to http:// and ws:// (the SDK itself has no option for that).
+ */
+function install({ userAgent = 'ringside-cometchat-js/0.1 (Node.js; Linux)', downgradeTls = false } = {}) {
+  if (globalThis.__ringsidePolyfill) return globalThis.__ringsidePolyfill.realFetch;
+  const realFetch = globalThis.fetch.bind(globalThis);
+  const g = globalThis;
+  g.window = g;
+  g.self = g;
+  g.addEventListener = g.addEventListener || function addEventListener() {};
+  g.removeEventListener = g.removeEventListener || function removeEventListener() {};
+  g.localStorage = new MemoryStorage();
+  g.sessionStorage = new MemoryStorage();
+  Object.defineProperty(g, 'navigator', {
+    value: { userAgent, platform: 'Linux x86_64', language: 'en-US', languages: ['en-US'], onLine: true },
+    configurable: true,
+    writable: true,
+  });
+  g.location = {
+    href: 'https://localhost/',
+    origin: 'https://localhost',
+    protocol: 'https:',
+    host: 'localhost',
+    hostname: 'localhost',
+    port: '',
+    pathname: '/',
+    search: '',
+    hash: '',
+  };
+  g.screen = { width: 1920, height: 1080, availWidth: 1920, availHeight: 1080, orientation: { type: 'landscape-primary' } };
+  g.matchMedia = (query) => ({
+    matches: false,
+    media: String(query),
+    addListener() {},
+    removeListener() {},
+    addEventListener() {},
+    removeEventListener() {},
+  });
+  const documentElement = stubElement('html');
+  g.document = {
+    hasFocus: () => true,
+    querySelector: () => null,
+    querySelectorAll: () => [],
+    getElementById: () => null,
+    getElementsByName: () => [],
+    getElementsByTagName: () => [],
+    createElement: stubElement,
+    createTextNode: (t) => ({ data: String(t) }),
+    documentElement,
+    body: stubElement('body'),
+    head: stubElement('head'),
+    addEventListener() {},
+    removeEventListener() {},
+    visibilityState: 'visible',
+    hidden: false,
+  };
+  RingsideWebSocket.downgradeTls = downgradeTls;
+  g.WebSocket = RingsideWebSocket;
+  g.fetch = makeTrackedFetch(realFetch, { downgradeTls });
+  g.__ringsidePolyfill = { realFetch };
+  return realFetch;
+}
+
+module.exports = { install, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };

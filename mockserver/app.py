@@ -1,0 +1,215 @@
+"""The aiohttp edge — the only module that imports aiohttp: HTTP and WebSocket in, hub calls out.
+
+One port serves everything, as the real SDK needs (wire facts §9): REST on any path, the chat
+WebSocket on ``GET /`` with an Upgrade header, the control API under ``/_ringside``, CORS for
+browser SDKs, TLS or plain. Every request and frame is journaled before it is handled, and any
+failure becomes the wire's error envelope: a bad request never crashes the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from mockserver import control, rest, ws
+from mockserver.clock import Clock, parse_clock
+from mockserver.config import ServerConfig
+from mockserver.core import ErrorCode, RingsideError
+from mockserver.exchange import Reply, Request
+from mockserver.hub import Hub
+from mockserver.journal import Journal
+from mockserver.tls import TlsFiles, ensure_tls_files
+
+#: Headers the SDK sends that a browser must be allowed to send (wire facts §2.1, §11).
+CORS_ALLOW_HEADERS = "appid, authtoken, apikey, resource, sdk, content-type, accept, onbehalfofuser, authorization"
+CORS_ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+#: Request headers worth keeping in the journal (the rest is noise).
+_JOURNALED_HEADERS = ("appid", "resource", "sdk", "authtoken", "apikey", "origin", "content-type")
+_BODY_JOURNAL_LIMIT = 64 * 1024
+
+
+class _Peer:
+    """The hub's view of an aiohttp WebSocket."""
+
+    def __init__(self, socket: web.WebSocketResponse) -> None:
+        self._socket = socket
+
+    async def send_text(self, data: str) -> None:
+        if not self._socket.closed:
+            await self._socket.send_str(data)
+
+    async def close(self, reason: str) -> None:
+        await self._socket.close(code=4000, message=reason.encode()[:120])
+
+
+def _cors(request: web.Request, response: web.StreamResponse) -> None:
+    origin = request.headers.get("Origin")
+    response.headers["Access-Control-Allow-Origin"] = origin or "*"
+    if origin:
+        response.headers["Vary"] = "Origin"
+
+
+class Edge:
+    """Turns aiohttp requests into hub calls."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self.websocket(request)
+        if request.method == "OPTIONS":
+            response = web.Response(status=204)
+            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+            response.headers["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS
+            response.headers["Access-Control-Max-Age"] = "600"
+            _cors(request, response)
+            return response
+        return await self.http(request)
+
+    async def http(self, request: web.Request) -> web.StreamResponse:
+        hub = self.hub
+        hub.stats.requests += 1
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        entry = hub.journal.record(
+            "http.request",
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers={k: headers[k] for k in _JOURNALED_HEADERS if k in headers},
+            remote=request.remote,
+        )
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            reply = Reply.error(
+                RingsideError(
+                    ErrorCode.BODY_TOO_LARGE,
+                    f"the body is larger than {hub.config.max_body} bytes",
+                    {"limit": hub.config.max_body},
+                )
+            )
+            return self._respond(request, entry["seq"], reply)
+        entry["body"] = body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace")
+        req = Request(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=headers,
+            body=body,
+            remote=request.remote,
+        )
+        try:
+            if request.path == control.PREFIX or request.path.startswith(control.PREFIX + "/"):
+                reply = await control.handle(hub, req)
+            elif request.path == "/" and request.method == "GET":
+                reply = Reply.data({"name": "ringside", "hint": "CometChat mock: REST on any path, WebSocket on /"})
+            else:
+                reply = await rest.handle(hub, req)
+        except Exception as exc:  # a bug in ringside: answer, journal, keep serving
+            hub.journal.record("error", where="http", requestSeq=entry["seq"], traceback=traceback.format_exc())
+            reply = Reply.error(RingsideError(ErrorCode.INTERNAL, f"ringside failed: {exc!r}", {}))
+        return self._respond(request, entry["seq"], reply)
+
+    def _respond(self, request: web.Request, seq: int, reply: Reply) -> web.Response:
+        self.hub.journal.record(
+            "http.response",
+            requestSeq=seq,
+            method=request.method,
+            path=request.path,
+            status=reply.status,
+            body=reply.body,
+        )
+        if "error" in reply.body:
+            code = reply.body["error"]["code"]
+            self.hub.stats.errors[code] = self.hub.stats.errors.get(code, 0) + 1
+        response = web.Response(
+            status=reply.status, text=json.dumps(reply.body, separators=(",", ":")), content_type="application/json"
+        )
+        _cors(request, response)
+        return response
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        socket = web.WebSocketResponse(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)
+        await socket.prepare(request)
+        device = self.hub.open_device(_Peer(socket), origin=request.headers.get("Origin"))
+        try:
+            async for message in socket:
+                if message.type is WSMsgType.TEXT:
+                    await ws.on_text(self.hub, device, message.data)
+                elif message.type is WSMsgType.BINARY:
+                    await ws.on_binary(self.hub, device, message.data)
+                elif message.type is WSMsgType.ERROR:
+                    self.hub.journal.record("error", where="ws", conn=device.conn_id, error=repr(socket.exception()))
+                    break
+        except Exception:
+            self.hub.journal.record("error", where="ws", conn=device.conn_id, traceback=traceback.format_exc())
+        finally:
+            self.hub.close_device(device, code=socket.close_code)
+        return socket
+
+
+def build_app(hub: Hub) -> web.Application:
+    """The aiohttp application: one catch-all route, the edge decides the rest."""
+    app = web.Application(client_max_size=hub.config.max_body)
+    app.router.add_route("*", "/{tail:.*}", Edge(hub).dispatch)
+    return app
+
+
+@dataclass
+class RunningServer:
+    """A started server: where it listens, its TLS files, and the hub to steer it."""
+
+    hub: Hub
+    runner: web.AppRunner
+    host: str
+    port: int
+    tls: TlsFiles | None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``https://127.0.0.1:8443``."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """WebSocket URL, e.g. ``wss://127.0.0.1:8443/``."""
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/"
+
+    async def stop(self) -> None:
+        """Close every socket and stop listening."""
+        for device in list(self.hub.devices.values()):
+            await device.peer.close("server stopping")
+        self.hub.timers.clear()
+        await self.runner.cleanup()
+        self.hub.journal.close()
+
+
+async def start_server(
+    config: ServerConfig, *, clock: Clock | None = None, journal: Journal | None = None
+) -> RunningServer:
+    """Build the hub and start listening (port 0: the OS picks)."""
+    clock = clock or parse_clock(config.clock)
+    journal = journal or Journal(clock, path=config.journal_path)
+    hub = Hub(config, clock, journal)
+    tls = ensure_tls_files(config.tls_dir) if config.tls else None
+    runner = web.AppRunner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=tls.server_context() if tls else None)
+    await site.start()
+    address: Any = runner.addresses[0]
+    hub.port = int(address[1])
+    host = config.advertised_host
+    journal.record("control", action="started", host=host, port=hub.port, tls=bool(tls), clock=clock.kind)
+    return RunningServer(hub=hub, runner=runner, host=host, port=hub.port, tls=tls)
+
+
+async def serve_forever(server: RunningServer, stop: asyncio.Event) -> None:
+    """Run until ``stop`` is set (the CLI sets it on SIGINT / SIGTERM)."""
+    await stop.wait()
+    await server.stop()

@@ -1,0 +1,44 @@
+"""The mock server's settings, as the CLI and the pytest plugin give them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Defaults printed at start so an app developer can copy them into ``CometChat.init``.
+DEFAULT_APP_ID = "ringside"
+DEFAULT_API_KEY = "ringside-api-key"
+#: Request bodies above this many bytes are refused with ERR_BODY_TOO_LARGE (the SDK's are < 2 KiB).
+DEFAULT_MAX_BODY = 256 * 1024
+
+
+@dataclass(kw_only=True)
+class ServerConfig:
+    """Everything ``ringside serve`` can be told."""
+
+    host: str = "127.0.0.1"
+    port: int = 0  #: 0: the OS picks a free port
+    tls: bool = True
+    tls_dir: Path | None = None  #: where the CA lives (default ~/.cache/ringside/tls)
+    app_id: str = DEFAULT_APP_ID
+    api_key: str = DEFAULT_API_KEY
+    region: str = "eu"
+    users: list[str] = field(default_factory=list)  #: uids created up front
+    fake_users: int = 0  #: this many more users with seeded fake names
+    groups: dict[str, list[str]] = field(default_factory=dict)  #: guid -> member uids, created up front
+    seed: int = 0
+    clock: str = "real"  #: real | scaled:N | virtual
+    journal_path: Path | None = None
+    auto_create_users: bool = False  #: create unknown users on their first login
+    ring_timeout: float | None = None  #: server-side ring expiry (extension); None: off
+    max_body: int = DEFAULT_MAX_BODY
+    public_host: str | None = None  #: host written into settings (default: host, or 127.0.0.1 for 0.0.0.0)
+    script_path: Path | None = None  #: a YAML script of scripted users (issue: scripted users)
+    magic_users: bool = True  #: ring-accept-2s & co. exist on first use
+
+    @property
+    def advertised_host(self) -> str:
+        """The host the SDK is told to come back to."""
+        if self.public_host:
+            return self.public_host
+        return "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host

@@ -1,0 +1,273 @@
+"""The control API (``/_ringside/…``, loopback only): what tests and tools use to steer the server.
+
+Documented in docs/control-api.md. Replies use the wire's envelopes. Nothing here is a back door
+into call state: acting as a user (``POST /_ringside/calls``) goes through the same hub methods as
+the SDK's REST calls, stamped with the device id ``ringside-control``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mockserver import __version__
+from mockserver.core import ErrorCode, RingsideError
+from mockserver.core.messages import group_entity, user_entity
+from mockserver.exchange import Json, Reply, Request
+from mockserver.hub import Hub
+
+PREFIX = "/_ringside"
+#: The device id stamped on frames caused by the control API acting as a user.
+CONTROL_DEVICE = "ringside-control"
+
+ControlHandler = Callable[[Hub, Request, dict[str, str]], Awaitable[Any]]
+
+
+def _field(body: Json, key: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or (
+        isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
+    ):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise RingsideError(
+            ErrorCode.VALIDATION_FAILED, f"{key!r} must be a {names}", {"field": key, "got": repr(value)[:100]}
+        )
+    return value
+
+
+def is_loopback(remote: str | None) -> bool:
+    """Whether a peer address is on loopback (the control API answers nobody else)."""
+    return remote is not None and (remote.startswith("127.") or remote in ("::1", "localhost"))
+
+
+async def info(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """What this server is: version, app id, api key, clock, where to connect."""
+    return {
+        "name": "ringside",
+        "version": __version__,
+        "appId": hub.config.app_id,
+        "apiKey": hub.config.api_key,
+        "region": hub.config.region,
+        "tls": hub.config.tls,
+        "host": hub.config.advertised_host,
+        "port": hub.port,
+        "clock": {"kind": hub.clock.kind, "now": hub.clock.now(), "rate": hub.clock.rate},
+    }
+
+
+async def reset(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Forget calls, users and groups made since start; optionally clear the journal."""
+    body = request.json(required=False)
+    await hub.reset(
+        clear_journal=bool(_field(body, "clearJournal", bool, required=False)),
+        close_sockets=_field(body, "closeSockets", bool, required=False) is not False,
+    )
+    return {"now": hub.clock.now(), "journalSeq": hub.journal.last_seq}
+
+
+def _user_row(hub: Hub, uid: str) -> Json:
+    user = hub.backend.directory.user(uid)
+    return user_entity(user, online=uid in hub.backend.online) | {
+        "authTokens": hub.backend.directory.tokens_of(uid),
+        "devices": [d.resource for d in hub.devices_of(uid)],
+        "engagedIn": hub.backend.engaged(uid),
+    }
+
+
+async def list_users(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
+    """Every user with tokens, devices, and the live calls they are engaged in."""
+    return [_user_row(hub, uid) for uid in hub.backend.directory.users]
+
+
+async def create_user(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Create a user (``{"uid", "name"?}``) and hand out an auth token for it."""
+    body = request.json()
+    uid = _field(body, "uid", str)
+    hub.backend.directory.add_user(uid, now=hub.clock.now(), name=_field(body, "name", str, required=False))
+    token = hub.backend.directory.issue_token(uid)
+    hub.journal.record("control", action="user-created", uid=uid)
+    return _user_row(hub, uid) | {"authToken": token}
+
+
+async def new_token(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """A fresh auth token for an existing user."""
+    return {"uid": params["uid"], "authToken": hub.backend.directory.issue_token(params["uid"])}
+
+
+async def list_groups(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
+    """Every group with its members."""
+    return [group_entity(g) | {"members": g.members} for g in hub.backend.directory.groups.values()]
+
+
+async def create_group(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Create or replace a group: ``{"guid", "name"?, "members": [uid, …]}``."""
+    body = request.json()
+    members = _field(body, "members", list)
+    if not all(isinstance(m, str) for m in members):
+        raise RingsideError(ErrorCode.VALIDATION_FAILED, "'members' must be a list of uids", {"field": "members"})
+    group = hub.backend.directory.add_group(
+        _field(body, "guid", str), name=_field(body, "name", str, required=False), members=members, now=hub.clock.now()
+    )
+    hub.journal.record("control", action="group-created", guid=group.guid, members=group.members)
+    return group_entity(group) | {"members": group.members}
+
+
+async def get_clock(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """The clock: kind, now, rate, and the next server timer due."""
+    return {
+        "kind": hub.clock.kind,
+        "now": hub.clock.now(),
+        "rate": hub.clock.rate,
+        "nextTimer": hub.timers.next_due(),
+        "timers": [{"due": t.due, "label": t.label} for t in hub.timers.pending()],
+    }
+
+
+async def advance_clock(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Virtual clock: ``{"seconds": N}`` or ``{"to": T}``; replies after every due event was sent."""
+    body = request.json()
+    if "to" in body:
+        when = float(_field(body, "to", (int, float)))
+    else:
+        seconds = float(_field(body, "seconds", (int, float)))
+        if seconds < 0:
+            raise RingsideError(ErrorCode.CLOCK_REFUSED, "virtual time never goes backwards", {"seconds": seconds})
+        when = hub.clock.now() + seconds
+    fired = await hub.advance_to(when)
+    return {"now": hub.clock.now(), "fired": [t.label for t in fired], "nextTimer": hub.timers.next_due()}
+
+
+async def list_calls(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
+    """Every call the server knows, oldest first."""
+    return [hub.backend.snapshot(c) for c in hub.backend.calls.values()]
+
+
+async def get_call(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """One call's state."""
+    return hub.backend.snapshot(hub.backend.call(params["sid"]))
+
+
+async def act_initiate(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Place a call as user ``as``: ``{"as", "receiver", "receiverType"?, "callType"?}``."""
+    body = request.json()
+    outcome = await hub.initiate(
+        _field(body, "as", str),
+        receiver=_field(body, "receiver", str),
+        receiver_type=_field(body, "receiverType", str, required=False) or "user",
+        call_type=_field(body, "callType", str, required=False) or "audio",
+        resource=CONTROL_DEVICE,
+    )
+    return outcome.reply
+
+
+async def act_update(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Move a call as user ``as``: ``{"as", "status"}``."""
+    body = request.json()
+    outcome = await hub.update(
+        _field(body, "as", str), params["sid"], _field(body, "status", str), resource=CONTROL_DEVICE
+    )
+    return outcome.reply
+
+
+async def journal(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Journal entries: ``?since=SEQ`` (exclusive) and ``?kind=a,b``."""
+    try:
+        since = int(request.query.get("since", "0"))
+    except ValueError:
+        raise RingsideError(ErrorCode.VALIDATION_FAILED, "'since' must be an integer", {"field": "since"}) from None
+    kinds = [k for k in request.query.get("kind", "").split(",") if k] or None
+    return {"lastSeq": hub.journal.last_seq, "entries": hub.journal.entries(since=since, kinds=kinds)}
+
+
+async def devices(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
+    """Every connected device, with frame counts (the harness's ``sync`` compares them)."""
+    return [d.describe() for d in hub.devices.values()]
+
+
+async def post_callback(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """The adapter protocol's callback sink: a client under test reports a listener callback."""
+    body = request.json()
+    hub.record_callback(params["tag"], body)
+    return {}
+
+
+async def get_callbacks(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
+    """Callbacks reported under ``tag``, in arrival order."""
+    return hub.callbacks.get(params["tag"], [])
+
+
+async def stats(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Counters (requests, frames, calls) for benchmarks and dashboards."""
+    return {
+        "requests": hub.stats.requests,
+        "framesOut": hub.stats.frames_out,
+        "framesIn": hub.stats.frames_in,
+        "calls": hub.stats.calls,
+        "devices": len(hub.devices),
+        "journalSeq": hub.journal.last_seq,
+    }
+
+
+_TAG = r"(?P<tag>[A-Za-z0-9_.@:-]{1,100})"
+ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
+    (m, re.compile(f"^{PREFIX}{p}/?$"), h)
+    for m, p, h in [
+        ("GET", "", info),
+        ("GET", "/health", info),
+        ("POST", "/reset", reset),
+        ("GET", "/users", list_users),
+        ("POST", "/users", create_user),
+        ("POST", r"/users/(?P<uid>[^/]+)/tokens", new_token),
+        ("GET", "/groups", list_groups),
+        ("POST", "/groups", create_group),
+        ("GET", "/clock", get_clock),
+        ("POST", "/clock/advance", advance_clock),
+        ("GET", "/calls", list_calls),
+        ("POST", "/calls", act_initiate),
+        ("GET", r"/calls/(?P<sid>[^/]+)", get_call),
+        ("PUT", r"/calls/(?P<sid>[^/]+)", act_update),
+        ("GET", "/journal", journal),
+        ("GET", "/devices", devices),
+        ("POST", f"/callbacks/{_TAG}", post_callback),
+        ("GET", f"/callbacks/{_TAG}", get_callbacks),
+        ("GET", "/stats", stats),
+    ]
+]
+
+#: More routes registered by other modules (scripted users, faults) at import time.
+EXTRA_ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = []
+
+
+def route(method: str, pattern: str) -> Callable[[ControlHandler], ControlHandler]:
+    """Register an extra control route (``pattern`` is relative to ``/_ringside``)."""
+
+    def register(handler: ControlHandler) -> ControlHandler:
+        EXTRA_ROUTES.append((method, re.compile(f"^{PREFIX}{pattern}/?$"), handler))
+        return handler
+
+    return register
+
+
+async def handle(hub: Hub, request: Request) -> Reply:
+    """Answer one control request."""
+    if not is_loopback(request.remote):
+        return Reply.error(RingsideError(ErrorCode.CONTROL_FORBIDDEN, "the control API answers loopback only", {}))
+    path_matched = False
+    for method, pattern, handler in [*ROUTES, *EXTRA_ROUTES]:
+        match = pattern.match(request.path)
+        if not match:
+            continue
+        path_matched = True
+        if method != request.method:
+            continue
+        try:
+            return Reply.data(await handler(hub, request, match.groupdict()))
+        except RingsideError as error:
+            return Reply.error(error)
+    what = "method not allowed here" if path_matched else "no such control endpoint"
+    return Reply.error(
+        RingsideError(ErrorCode.ENDPOINT_NOT_FOUND, f"{what}: {request.method} {request.path}", {"path": request.path})
+    )

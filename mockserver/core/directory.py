@@ -1,0 +1,150 @@
+"""Tenancy: the app's users, groups, auth tokens and JWTs. Pure data, deterministic ids."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core.errors import ErrorCode, RingsideError
+
+#: uids and guids the server accepts: what CometChat allows, and URL-safe (the SDK does not encode).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+
+
+@dataclass(kw_only=True)
+class User:
+    """A user of the app."""
+
+    uid: str
+    name: str
+    created_at: float
+    avatar: str | None = None
+    role: str = "default"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    last_active_at: float = 0.0
+
+
+@dataclass(kw_only=True)
+class Group:
+    """A group: calling it rings every member but the caller."""
+
+    guid: str
+    name: str
+    members: list[str]
+    owner: str
+    created_at: float
+
+
+class IdSource:
+    """Deterministic, unguessable-looking ids: the same seed gives the same ids in the same order."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._counters: dict[str, int] = {}
+
+    def next(self, kind: str, length: int = 32) -> str:
+        """The next hex id of ``kind`` (each kind counts on its own)."""
+        n = self._counters.get(kind, 0) + 1
+        self._counters[kind] = n
+        return hashlib.sha256(f"{self._seed}:{kind}:{n}".encode()).hexdigest()[:length]
+
+    def count(self, kind: str) -> int:
+        """Bump and return the counter of ``kind`` (for sequential ids such as message ids)."""
+        n = self._counters.get(kind, 0) + 1
+        self._counters[kind] = n
+        return n
+
+
+def check_id(value: str, what: str) -> str:
+    """Refuse ids that are not URL-safe: the SDK puts them into paths unencoded."""
+    if not ID_PATTERN.match(value):
+        raise RingsideError(
+            ErrorCode.VALIDATION_FAILED,
+            f"{what} must be 1-100 characters of A-Z a-z 0-9 _ . @ -",
+            {"field": what, "value": value[:200]},
+        )
+    return value
+
+
+class Directory:
+    """Users, groups and credentials of one app."""
+
+    def __init__(self, ids: IdSource) -> None:
+        self._ids = ids
+        self.users: dict[str, User] = {}
+        self.groups: dict[str, Group] = {}
+        self._tokens: dict[str, str] = {}  # authToken -> uid
+        self._jwts: dict[str, str] = {}  # jwt -> uid
+
+    def add_user(self, uid: str, *, now: float, name: str | None = None, **extra: Any) -> User:
+        """Create a user; refuses a uid that exists."""
+        check_id(uid, "uid")
+        if uid in self.users:
+            raise RingsideError(ErrorCode.UID_ALREADY_EXISTS, f"user {uid!r} already exists", {"uid": uid})
+        user = User(uid=uid, name=name or uid.capitalize(), created_at=now, last_active_at=now, **extra)
+        self.users[uid] = user
+        return user
+
+    def user(self, uid: str) -> User:
+        """The user ``uid``, or ERR_UID_NOT_FOUND."""
+        try:
+            return self.users[uid]
+        except KeyError:
+            raise RingsideError(ErrorCode.UID_NOT_FOUND, f"no user {uid!r}", {"uid": uid}) from None
+
+    def add_group(self, guid: str, *, name: str | None, members: list[str], now: float) -> Group:
+        """Create (or replace) a group of existing users; the first member owns it."""
+        check_id(guid, "guid")
+        for uid in members:
+            self.user(uid)
+        group = Group(
+            guid=guid,
+            name=name or guid,
+            members=list(dict.fromkeys(members)),
+            owner=members[0] if members else "",
+            created_at=now,
+        )
+        self.groups[guid] = group
+        return group
+
+    def issue_token(self, uid: str) -> str:
+        """A new auth token for ``uid`` (each login gets its own, like the real service)."""
+        self.user(uid)
+        token = f"{uid}_{self._ids.next('token')}"
+        self._tokens[token] = uid
+        return token
+
+    def user_for_token(self, token: str | None) -> User:
+        """The user an auth token belongs to, or AUTH_ERR_AUTH_TOKEN_NOT_FOUND."""
+        uid = self._tokens.get(token or "")
+        if uid is None:
+            raise RingsideError(
+                ErrorCode.AUTH_TOKEN_NOT_FOUND,
+                "The auth token is missing or does not exist." if token else "The authToken header is missing.",
+                {},
+            )
+        return self.users[uid]
+
+    def jwt_for(self, uid: str) -> str:
+        """The WebSocket credential of ``uid`` (sent in /me, echoed in the WS auth frame); one per user."""
+        for jwt, owner in self._jwts.items():
+            if owner == uid:
+                return jwt
+        jwt = f"jwt.{uid}.{self._ids.next('jwt')}"
+        self._jwts[jwt] = uid
+        return jwt
+
+    def revoke(self, token: str) -> None:
+        """Forget an auth token (logout)."""
+        self._tokens.pop(token, None)
+
+    def user_for_jwt(self, jwt: str | None) -> User | None:
+        """The user a WebSocket credential belongs to, if any."""
+        uid = self._jwts.get(jwt or "")
+        return self.users.get(uid) if uid else None
+
+    def tokens_of(self, uid: str) -> list[str]:
+        """Every auth token issued to ``uid`` (for the control API)."""
+        return [t for t, u in self._tokens.items() if u == uid]

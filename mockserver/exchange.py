@@ -1,0 +1,81 @@
+"""Framework-free request and reply records shared by the REST API, the control API and the edge."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core import ErrorCode, RingsideError
+from mockserver.schemas import validate
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """One HTTP request as the edge received it. ``headers`` keys are lower-case."""
+
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    remote: str | None = None
+
+    def header(self, name: str) -> str | None:
+        """A header, matched case-insensitively (the SDK sends ``authToken``, ``apiKey``)."""
+        return self.headers.get(name.lower())
+
+    def json(self, schema: str | None = None, *, required: bool = True) -> Json:
+        """The body as a JSON object, checked against ``schema`` ("wire/…"); refuses anything else."""
+        if not self.body.strip():
+            if required:
+                raise RingsideError(ErrorCode.VALIDATION_FAILED, "the request needs a JSON object body", {})
+            return {}
+        try:
+            value = json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RingsideError(
+                ErrorCode.BAD_JSON,
+                f"the body is not valid JSON: {exc}",
+                {"body": self.body[:200].decode("utf-8", "replace")},
+            ) from None
+        if not isinstance(value, dict):
+            raise RingsideError(
+                ErrorCode.VALIDATION_FAILED, "the body must be a JSON object", {"got": type(value).__name__}
+            )
+        if schema:
+            check(schema, value)
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """What to answer: an HTTP status and a JSON body (always the wire's envelope)."""
+
+    status: int = 200
+    body: Json = field(default_factory=dict)
+
+    @classmethod
+    def data(cls, data: Any, status: int = 200) -> Reply:
+        """``{"data": …}``."""
+        return cls(status=status, body={"data": data})
+
+    @classmethod
+    def error(cls, error: RingsideError) -> Reply:
+        """``{"error": {"code", "message", "details"}}`` with the code's status."""
+        return cls(status=error.status_hint, body=error.envelope())
+
+
+def check(schema: str, value: Any) -> None:
+    """Refuse ``value`` with ERR_VALIDATION_FAILED listing every schema problem."""
+    problems = validate(schema, value)
+    if problems:
+        first = problems[0]
+        raise RingsideError(
+            ErrorCode.VALIDATION_FAILED,
+            f"{first.path}: {first.message}",
+            {"schema": schema, "problems": [{"path": p.path, "message": p.message} for p in problems]},
+        )

@@ -1,0 +1,24 @@
+"""Seeded fake people for ``--fake-users N``: the same seed gives the same people."""
+
+from __future__ import annotations
+
+import re
+
+from faker import Faker
+
+
+def fake_people(count: int, *, seed: int) -> list[tuple[str, str]]:
+    """``count`` (uid, name) pairs; uids are lower-case first names, made unique with a number."""
+    faker = Faker()
+    faker.seed_instance(seed)
+    people: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    while len(people) < count:
+        name = faker.name()
+        uid = re.sub(r"[^a-z0-9]", "", name.split()[0].lower()) or "user"
+        n = 1
+        while (candidate := uid if n == 1 else f"{uid}{n}") in seen:
+            n += 1
+        seen.add(candidate)
+        people.append((candidate, name))
+    return people

@@ -1,0 +1,317 @@
+"""The hub: the backend's state, its clock, timers and journal, and the devices frames go to.
+
+The one place where the pure core meets time and I/O (without knowing HTTP): every actor — a REST
+request, the control API, a scripted user — acts through :meth:`Hub.initiate` / :meth:`Hub.update`,
+and every resulting frame goes out through :meth:`Hub.send`, which journals it first. The aiohttp
+edge (``app.py``) turns HTTP and WebSocket traffic into these calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mockserver.clock import Clock, VirtualClock
+from mockserver.config import ServerConfig
+from mockserver.core import Backend, ErrorCode, Outcome, RingsideError
+from mockserver.core.directory import User
+from mockserver.fakes import fake_people
+from mockserver.journal import Journal
+from mockserver.timers import Timer, Timers
+
+Json = dict[str, Any]
+
+
+class Peer(Protocol):
+    """The sending side of one WebSocket connection (or of a scripted user's virtual device)."""
+
+    async def send_text(self, data: str) -> None:
+        """Send one text frame."""
+        ...
+
+    async def close(self, reason: str) -> None:
+        """Close the connection."""
+        ...
+
+
+@dataclass(kw_only=True)
+class Device:
+    """One connected device: a WebSocket that authenticated (or is about to)."""
+
+    conn_id: int
+    peer: Peer
+    opened_at: float
+    uid: str | None = None
+    resource: str | None = None  #: the SDK's session id: its REST ``resource`` header and WS ``deviceId``
+    frames_sent: int = 0
+    frames_received: int = 0
+    scripted: bool = False
+    origin: str | None = None
+
+    def describe(self) -> Json:
+        """The control API's view of this device."""
+        return {
+            "connId": self.conn_id,
+            "uid": self.uid,
+            "resource": self.resource,
+            "framesSent": self.frames_sent,
+            "framesReceived": self.frames_received,
+            "openedAt": self.opened_at,
+            "scripted": self.scripted,
+        }
+
+
+#: A hook that may rewrite, hold back or multiply a frame on its way to a device (faults live here).
+#: It returns the frames to send now, in order (``[]`` drops it).
+OutboundHook = Callable[[Device, Json], Awaitable[list[Json]]]
+
+
+@dataclass
+class HubStats:
+    """Counters for the bench and the dashboard."""
+
+    requests: int = 0
+    frames_out: int = 0
+    frames_in: int = 0
+    calls: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class Hub:
+    """State, time and fan-out of one mock server."""
+
+    def __init__(self, config: ServerConfig, clock: Clock, journal: Journal) -> None:
+        self.config = config
+        self.clock = clock
+        self.journal = journal
+        self.backend = Backend(
+            app_id=config.app_id, region=config.region, seed=config.seed, ring_timeout=config.ring_timeout
+        )
+        self.timers = Timers(clock, on_error=self._timer_failed)
+        self.devices: dict[int, Device] = {}
+        self.outbound_hooks: list[OutboundHook] = []
+        self.stats = HubStats()
+        self._conn_ids = itertools.count(1)
+        self._expiry: Timer | None = None
+        #: listener callbacks reported by clients under test, by instance tag (adapter protocol sink)
+        self.callbacks: dict[str, list[Json]] = {}
+        #: the port the edge bound (settings point the SDK back at it)
+        self.port = 0
+        #: predicates naming uids that come into being on first use (magic users, --auto-users)
+        self.on_demand_users: list[Callable[[str], bool]] = [lambda _uid: config.auto_create_users]
+        #: rules that may refuse a user's socket for a while (the reconnect-refusal fault): uid -> reason
+        self.admission_rules: list[Callable[[str], str | None]] = []
+        self.seed_directory()
+
+    # -- directory -------------------------------------------------------------------------------
+
+    def seed_directory(self) -> None:
+        """Create the users and groups the configuration asks for."""
+        now = self.clock.now()
+        for uid in self.config.users:
+            if uid not in self.backend.directory.users:
+                self.backend.directory.add_user(uid, now=now)
+        if self.config.fake_users:
+            for uid, name in fake_people(self.config.fake_users, seed=self.config.seed):
+                if uid not in self.backend.directory.users:
+                    self.backend.directory.add_user(uid, name=name, now=now)
+        for guid, members in self.config.groups.items():
+            self.backend.directory.add_group(guid, name=None, members=members, now=now)
+
+    def user_or_create(self, uid: str) -> User:
+        """The user ``uid``; created now if an on-demand rule (auto users, magic ids) covers it."""
+        directory = self.backend.directory
+        if uid not in directory.users and any(rule(uid) for rule in self.on_demand_users):
+            directory.add_user(uid, now=self.clock.now())
+            self.journal.record("control", action="user-created-on-demand", uid=uid)
+        return directory.user(uid)
+
+    async def reset(self, *, clear_journal: bool = False, close_sockets: bool = True) -> None:
+        """Forget every call, user and group made since start (the configured ones come back)."""
+        if close_sockets:
+            for device in list(self.devices.values()):
+                if not device.scripted:
+                    await device.peer.close("ringside reset")
+        self.timers.clear()
+        self._expiry = None
+        self.backend.reset()
+        for device in self.devices.values():
+            if device.uid:
+                self.backend.online.add(device.uid)
+        self.seed_directory()
+        self.callbacks.clear()
+        if clear_journal:
+            self.journal.clear()
+        self.journal.record("control", action="reset", clearJournal=clear_journal)
+
+    # -- devices ---------------------------------------------------------------------------------
+
+    def open_device(self, peer: Peer, *, origin: str | None = None, scripted: bool = False) -> Device:
+        """Register a new connection (not yet authenticated)."""
+        device = Device(
+            conn_id=next(self._conn_ids), peer=peer, opened_at=self.clock.now(), origin=origin, scripted=scripted
+        )
+        self.devices[device.conn_id] = device
+        self.journal.record("ws.open", conn=device.conn_id, origin=origin, scripted=scripted)
+        return device
+
+    def authenticate(self, device: Device, uid: str, resource: str | None) -> None:
+        """Bind a connection to its user and device id."""
+        device.uid, device.resource = uid, resource
+        self.backend.online.add(uid)
+
+    def close_device(self, device: Device, *, code: int | None = None) -> None:
+        """Forget a closed connection."""
+        self.devices.pop(device.conn_id, None)
+        self.journal.record("ws.close", conn=device.conn_id, uid=device.uid, device=device.resource, code=code)
+        if device.uid and not self.devices_of(device.uid):
+            self.backend.online.discard(device.uid)
+
+    def record_callback(self, tag: str, report: Json) -> None:
+        """Keep and journal a callback a client under test reported."""
+        self.callbacks.setdefault(tag, []).append(report)
+        call: Json = report["call"] if isinstance(report.get("call"), dict) else {}
+        self.journal.record(
+            "callback",
+            tag=tag,
+            callback=report.get("callback"),
+            listenerId=report.get("listenerId"),
+            sessionId=call.get("sessionId"),
+            status=call.get("status"),
+            report=report,
+        )
+
+    def admission_refusal(self, uid: str) -> str | None:
+        """Why ``uid`` may not connect right now, if an injected fault says so."""
+        for rule in self.admission_rules:
+            if (reason := rule(uid)) is not None:
+                return reason
+        return None
+
+    def devices_of(self, uid: str) -> list[Device]:
+        """Every authenticated device of ``uid``, oldest first."""
+        return [d for d in self.devices.values() if d.uid == uid]
+
+    async def send(self, device: Device, frame: Json, *, apply_hooks: bool = True) -> None:
+        """Send ``frame`` to ``device`` through the outbound hooks, journaling each frame sent."""
+        frames = [frame]
+        for hook in self.outbound_hooks if apply_hooks else []:
+            frames = [out for f in frames for out in await hook(device, f)]
+        for out in frames:
+            self.journal.record(
+                "ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=out, **_call_keys(out)
+            )
+            device.frames_sent += 1
+            self.stats.frames_out += 1
+            try:
+                await device.peer.send_text(json.dumps(out, separators=(",", ":")))
+            except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
+                self.journal.record("error", where="send", conn=device.conn_id, error=repr(exc))
+
+    async def deliver(self, outcome: Outcome) -> None:
+        """Send every frame of ``outcome`` to every device of its recipients, in order."""
+        for delivery in outcome.deliveries:
+            for uid in delivery.uids:
+                for device in self.devices_of(uid):
+                    await self.send(device, delivery.frame)
+
+    # -- call moves ------------------------------------------------------------------------------
+
+    async def initiate(
+        self,
+        actor: str,
+        *,
+        receiver: str,
+        receiver_type: str,
+        call_type: str,
+        resource: str | None,
+        metadata: Any = None,
+    ) -> Outcome:
+        """``actor`` places a call; journals it, fans it out, and arms the server's ring expiry."""
+        if receiver_type == "user" and receiver not in self.backend.directory.users:
+            with contextlib.suppress(RingsideError):
+                self.user_or_create(receiver)
+        outcome = self.backend.initiate(
+            actor,
+            receiver=receiver,
+            receiver_type=receiver_type,
+            call_type=call_type,
+            now=self.clock.now(),
+            resource=resource,
+            metadata=metadata,
+        )
+        self.stats.calls += 1
+        await self._apply(outcome, actor=actor, resource=resource)
+        return outcome
+
+    async def update(self, actor: str, session_id: str, status: str, *, resource: str | None) -> Outcome:
+        """``actor`` moves call ``session_id`` to ``status``; journals it and fans it out."""
+        outcome = self.backend.update(actor, session_id, status, now=self.clock.now(), resource=resource)
+        await self._apply(outcome, actor=actor, resource=resource)
+        return outcome
+
+    async def _apply(self, outcome: Outcome, *, actor: str, resource: str | None) -> None:
+        for event in outcome.events:
+            self.journal.record(
+                "call",
+                sessionId=event.session_id,
+                event=type(event).__name__,
+                status=getattr(event, "status", None),
+                actor=actor,
+                device=resource,
+                member=getattr(event, "member", None),
+                receiverType=outcome.call.kind.value,
+                caller=outcome.call.caller,
+                receiver=outcome.call.receiver,
+            )
+        await self.deliver(outcome)
+        self._arm_expiry()
+
+    def _arm_expiry(self) -> None:
+        due = self.backend.next_deadline()
+        if self._expiry is not None and (due is None or self._expiry.due != due):
+            self.timers.cancel(self._expiry)
+            self._expiry = None
+        if due is not None and self._expiry is None:
+            self._expiry = self.timers.call_at(due, self._expire, label="ring-expiry")
+
+    async def _expire(self) -> None:
+        self._expiry = None
+        for outcome in self.backend.expire(self.clock.now()):
+            self.journal.record("timer", label="ring-expiry", sessionId=outcome.call.session_id)
+            await self._apply(outcome, actor="ringside-system", resource=None)
+        self._arm_expiry()
+
+    # -- time ------------------------------------------------------------------------------------
+
+    async def advance_to(self, when: float) -> list[Timer]:
+        """Virtual clock only: move to ``when``, firing every due timer in order; returns them."""
+        if not isinstance(self.clock, VirtualClock):
+            raise RingsideError(
+                ErrorCode.CLOCK_REFUSED, f"the {self.clock.kind} clock cannot be moved; start with --clock virtual"
+            )
+        if when < self.clock.now():
+            raise RingsideError(
+                ErrorCode.CLOCK_REFUSED,
+                "virtual time never goes backwards",
+                {"now": self.clock.now(), "requested": when},
+            )
+        fired = await self.timers.advance_to(when)
+        self.journal.record("control", action="clock", now=self.clock.now(), fired=[t.label for t in fired])
+        return fired
+
+    def _timer_failed(self, timer: Timer, exc: BaseException) -> None:
+        self.journal.record("error", where="timer", label=timer.label, error=repr(exc))
+
+
+def _call_keys(frame: Json) -> Json:
+    """Pull the session id and status out of a call frame so the journal can be searched by them."""
+    try:
+        entity = frame["body"]["data"]["entities"]["on"]["entity"]
+        return {"sessionId": entity["sessionid"], "status": entity["status"]}
+    except (KeyError, TypeError):
+        return {}

@@ -1,0 +1,92 @@
+"""The journal: every request, response, WebSocket frame, timer, fault and callback, in order.
+
+Each entry carries ``seq`` (gapless), ``t`` (server clock, virtual when the clock is virtual) and
+``wall`` (real time), plus whatever identifies it (connection, user, device, session id). An entry is
+recorded *before* the thing it describes is processed, so a request that crashes the handler is still
+there. Entries are kept in memory and, if asked, appended to a JSON Lines file as they happen.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from mockserver.clock import Clock, RealClock
+
+Entry = dict[str, Any]
+
+#: Every kind of entry, with what it records.
+KINDS: dict[str, str] = {
+    "http.request": "a REST or control request as received (method, path, headers that matter, body)",
+    "http.response": "the reply to a request (status, body)",
+    "ws.open": "a WebSocket connection was accepted",
+    "ws.in": "a frame from a client",
+    "ws.out": "a frame to a client",
+    "ws.close": "a WebSocket connection closed",
+    "call": "a call changed (session id, status, actor): the timeline's backbone",
+    "timer": "a server-side timer fired (script step, ring expiry, delayed fault)",
+    "fault": "an injected fault took effect",
+    "script": "a scripted user acted or a script was loaded",
+    "callback": "a client-under-test reported a listener callback (the adapter's callback sink)",
+    "control": "the control API changed something (reset, clock, users)",
+    "error": "something went wrong inside ringside (a bug: the entry has the traceback)",
+}
+
+
+class Journal:
+    """An append-only, thread-safe log of everything the server saw and did."""
+
+    def __init__(self, clock: Clock, *, wall: RealClock | None = None, path: Path | None = None) -> None:
+        self.clock = clock
+        self._wall = wall or RealClock()
+        self._entries: list[Entry] = []
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
+
+    def record(self, kind: str, **fields: Any) -> Entry:
+        """Append an entry of ``kind`` (one of :data:`KINDS`) and return it."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown journal kind {kind!r}")
+        with self._lock:
+            self._seq += 1
+            entry: Entry = {"seq": self._seq, "kind": kind, "t": self.clock.now(), "wall": self._wall.now()}
+            entry.update(fields)
+            self._entries.append(entry)
+            if self._file:
+                self._file.write(json.dumps(entry, default=str, separators=(",", ":")) + "\n")
+                self._file.flush()
+        return entry
+
+    def entries(self, *, since: int = 0, kinds: Iterable[str] | None = None) -> list[Entry]:
+        """Entries with ``seq > since``, optionally only of ``kinds``."""
+        wanted = set(kinds) if kinds else None
+        with self._lock:
+            start = self._index_after(since)
+            return [e for e in self._entries[start:] if wanted is None or e["kind"] in wanted]
+
+    def _index_after(self, since: int) -> int:
+        # seq is gapless within the kept entries, so the index is a subtraction
+        if not self._entries:
+            return 0
+        first: int = self._entries[0]["seq"]
+        return max(0, min(len(self._entries), since - first + 1))
+
+    @property
+    def last_seq(self) -> int:
+        """The newest entry's seq (0 if none yet)."""
+        return self._seq
+
+    def clear(self) -> None:
+        """Drop the in-memory entries (the file keeps them); seq keeps counting."""
+        with self._lock:
+            self._entries.clear()
+
+    def close(self) -> None:
+        """Close the JSON Lines file, if any."""
+        if self._file:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,334 @@
+"""Load ringside's JSON Schemas and validate wire payloads and adapter messages against them.
+
+The schemas (JSON Schema Draft 2020-12) live next to this module as package data:
+
+* ``wire/<name>.schema.json``: the CometChat wire contract (REST bodies, REST replies, WebSocket
+  frames), as measured in ``cometchat-wire-v4.md``; ``$id`` is
+  ``https://ringside.dev/schemas/wire/<name>.schema.json``.
+* ``adapter/<name>.schema.json``: the harness <-> test-service protocol of
+  ``docs/adapter-protocol.md``; ``$id`` is ``https://ringside.dev/schemas/adapter/<name>.schema.json``.
+
+A schema is named by its folder and file stem, e.g. ``"wire/call-message"`` or ``"adapter/callback"``.
+Every schema is loaded into one :class:`referencing.Registry`, so ``$ref`` between schemas (by
+``$id``) resolves offline. Loading checks each schema with ``Draft202012Validator.check_schema``,
+checks that its ``$id`` matches its file name and that every ``$ref`` resolves; a broken schema raises
+:class:`SchemaLoadError` on first use.
+
+Typical use::
+
+    from mockserver import schemas
+
+    problems = schemas.validate("wire/call-message", body)      # [] when valid
+    schemas.assert_valid("adapter/command-request", request)    # raises SchemaViolation
+
+Problems are reported as :class:`SchemaProblem` with a JSONPath-like ``path`` (``$.data.entities.on``).
+For a missing required key the path names the missing key itself
+(``$.data.entities.on.entity.sessionid``), and each unexpected key of a closed object gets its own
+problem. A failed ``oneOf`` whose branch can be told by a discriminator (a ``const`` on the instance or
+one of its direct keys, or the instance's JSON type) is reported as the errors of that branch, so
+``{"command": "initiateCall", "params": {"callType": "fax", …}}`` yields a problem at
+``$.params.callType`` rather than "not valid under any of the given schemas".
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+__all__ = [
+    "BASE_URI",
+    "GROUPS",
+    "SchemaLoadError",
+    "SchemaProblem",
+    "SchemaViolation",
+    "UnknownSchemaError",
+    "assert_valid",
+    "names",
+    "registry",
+    "schema",
+    "uri",
+    "validate",
+]
+
+BASE_URI: Final = "https://ringside.dev/schemas/"
+"""Every schema's ``$id`` is ``BASE_URI + "<group>/<stem>.schema.json"``."""
+
+GROUPS: Final = ("wire", "adapter")
+"""The schema folders, in the order they are loaded."""
+
+DRAFT_URI: Final = "https://json-schema.org/draft/2020-12/schema"
+_SUFFIX: Final = ".schema.json"
+_MAX_MESSAGE: Final = 400
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+class SchemaLoadError(RuntimeError):
+    """A schema file is unreadable, not a valid Draft 2020-12 schema, misnamed, or has a dangling $ref."""
+
+
+class UnknownSchemaError(KeyError):
+    """No schema has the given name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"no schema named {self.name!r}; known: {', '.join(names())}"
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One way in which an instance violates a schema.
+
+    ``path`` locates the offending value in the instance (``$`` is the root, then ``.key`` or
+    ``["odd key"]`` and ``[index]``); ``schema_path`` lists the schema keywords that were followed
+    from the schema's root to the failing keyword, ``$ref`` hops included, joined by ``/``.
+    """
+
+    path: str
+    message: str
+    schema_path: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [schema: {self.schema_path}]"
+
+
+class SchemaViolation(ValueError):
+    """Raised by :func:`assert_valid`; the message names the schema and lists every problem, one per line."""
+
+    def __init__(self, name: str, problems: Iterable[SchemaProblem]) -> None:
+        self.name = name
+        self.problems: tuple[SchemaProblem, ...] = tuple(problems)
+        count = len(self.problems)
+        header = f"{name}: {count} schema problem{'' if count == 1 else 's'}"
+        super().__init__("\n".join([header, *(f"  {problem}" for problem in self.problems)]))
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    schemas: Mapping[str, Mapping[str, Any]]
+    registry: Registry[Any]
+
+
+def names() -> list[str]:
+    """Return the names of all schemas, sorted (``["adapter/call", …, "wire/ws-pong"]``)."""
+    return sorted(_catalog().schemas)
+
+
+def uri(name: str) -> str:
+    """Return the ``$id`` of the schema called ``name``."""
+    _schema(name)
+    return _uri_of(name)
+
+
+def schema(name: str) -> dict[str, Any]:
+    """Return a deep copy of the schema called ``name`` (safe to modify)."""
+    return copy.deepcopy(dict(_schema(name)))
+
+
+def registry() -> Registry[Any]:
+    """Return the :class:`referencing.Registry` holding every schema, keyed by ``$id``."""
+    return _catalog().registry
+
+
+def validate(name: str, instance: object) -> list[SchemaProblem]:
+    """Validate ``instance`` (decoded JSON) against the schema called ``name``.
+
+    Returns every problem found, sorted by path; an empty list means the instance is valid.
+    Raises :class:`UnknownSchemaError` for an unknown name.
+    """
+    problems: dict[SchemaProblem, None] = {}
+    for error in _validator(name).iter_errors(instance):
+        for leaf in _leaves(error):
+            for problem in _problems(leaf):
+                problems.setdefault(problem)
+    return sorted(problems, key=lambda p: (p.path, p.schema_path, p.message))
+
+
+def assert_valid(name: str, instance: object) -> None:
+    """Raise :class:`SchemaViolation` listing every problem if ``instance`` violates schema ``name``."""
+    problems = validate(name, instance)
+    if problems:
+        raise SchemaViolation(name, problems)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog() -> _Catalog:
+    root = resources.files(__name__)
+    loaded: dict[str, Mapping[str, Any]] = {}
+    for group in GROUPS:
+        folder = root.joinpath(group)
+        if not folder.is_dir():
+            raise SchemaLoadError(f"schema folder {group!r} is missing from {__name__}")
+        for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+            if entry.is_file() and entry.name.endswith(_SUFFIX):
+                name = f"{group}/{entry.name[: -len(_SUFFIX)]}"
+                loaded[name] = _load_one(name, entry)
+    reg: Registry[Any] = Registry().with_resources(
+        (_uri_of(name), DRAFT202012.create_resource(contents)) for name, contents in loaded.items()
+    )
+    reg = reg.crawl()
+    _check_refs(loaded, reg)
+    return _Catalog(schemas=loaded, registry=reg)
+
+
+def _uri_of(name: str) -> str:
+    return f"{BASE_URI}{name}{_SUFFIX}"
+
+
+def _load_one(name: str, entry: Traversable) -> Mapping[str, Any]:
+    try:
+        contents = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SchemaLoadError(f"{name}: cannot read {entry.name}: {exc}") from exc
+    if not isinstance(contents, dict):
+        raise SchemaLoadError(f"{name}: the schema is not a JSON object")
+    if contents.get("$schema") != DRAFT_URI:
+        raise SchemaLoadError(f"{name}: $schema must be {DRAFT_URI!r}, not {contents.get('$schema')!r}")
+    if contents.get("$id") != _uri_of(name):
+        raise SchemaLoadError(f"{name}: $id must be {_uri_of(name)!r}, not {contents.get('$id')!r}")
+    try:
+        Draft202012Validator.check_schema(contents)
+    except SchemaError as exc:
+        raise SchemaLoadError(f"{name}: not a valid Draft 2020-12 schema: {exc.message}") from exc
+    return contents
+
+
+def _refs(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _check_refs(loaded: Mapping[str, Mapping[str, Any]], reg: Registry[Any]) -> None:
+    dangling: list[str] = []
+    for name, contents in loaded.items():
+        resolver = reg.resolver(base_uri=_uri_of(name))
+        for ref in _refs(contents):
+            try:
+                resolver.lookup(ref)
+            except Unresolvable:
+                dangling.append(f"{name}: $ref {ref!r} does not resolve")
+    if dangling:
+        raise SchemaLoadError("; ".join(dangling))
+
+
+def _schema(name: str) -> Mapping[str, Any]:
+    try:
+        return _catalog().schemas[name]
+    except KeyError:
+        raise UnknownSchemaError(name) from None
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    return Draft202012Validator(_schema(name), registry=_catalog().registry)
+
+
+# --- error reporting -----------------------------------------------------------------------------
+# jsonschema is untyped here, so ValidationError objects are handled as Any.
+
+
+def _leaves(error: Any) -> Iterator[Any]:
+    """Yield ``error``, or for a ``oneOf`` with one identifiable branch, that branch's errors."""
+    if error.validator == "oneOf" and error.context:
+        branch = _chosen_branch(error)
+        if branch is not None:
+            for sub in branch:
+                yield from _leaves(sub)
+            return
+    yield error
+
+
+def _chosen_branch(error: Any) -> list[Any] | None:
+    branches: dict[int, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+    for rule in (_ruled_out_by_discriminator, _ruled_out_by_type):
+        alive = [errors for errors in branches.values() if not any(rule(sub) for sub in errors)]
+        if len(alive) == 1:
+            return alive[0]
+    return None
+
+
+def _ruled_out_by_type(sub: Any) -> bool:
+    return bool(sub.validator == "type" and len(sub.relative_path) == 0)
+
+
+def _ruled_out_by_discriminator(sub: Any) -> bool:
+    return _ruled_out_by_type(sub) or bool(sub.validator == "const" and len(sub.relative_path) <= 1)
+
+
+def _problems(error: Any) -> Iterator[SchemaProblem]:
+    path = list(error.absolute_path)
+    schema_path = "/".join(str(part) for part in error.absolute_schema_path)
+    message = str(error.message)
+    instance = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = [
+            key
+            for key in error.validator_value
+            if isinstance(key, str) and key not in instance and message == f"{key!r} is a required property"
+        ]
+        if missing:
+            path.append(missing[0])
+    elif error.validator == "additionalProperties" and error.validator_value is False:
+        unexpected = _unexpected_keys(instance, error.schema)
+        if unexpected:
+            for key in unexpected:
+                yield SchemaProblem(
+                    _render_path([*path, key]),
+                    f"unexpected property {key!r} (additional properties are not allowed)",
+                    schema_path,
+                )
+            return
+    yield SchemaProblem(_render_path(path), _shorten(message), schema_path)
+
+
+def _unexpected_keys(instance: object, schema_node: object) -> list[str]:
+    if not isinstance(instance, dict) or not isinstance(schema_node, dict):
+        return []
+    declared = schema_node.get("properties", {})
+    patterns = schema_node.get("patternProperties", {})
+    return [key for key in instance if key not in declared and not any(re.search(pattern, key) for pattern in patterns)]
+
+
+def _render_path(parts: Iterable[object]) -> str:
+    rendered = ["$"]
+    for part in parts:
+        if isinstance(part, int):
+            rendered.append(f"[{part}]")
+        elif isinstance(part, str) and _IDENTIFIER.match(part):
+            rendered.append(f".{part}")
+        else:
+            rendered.append(f"[{json.dumps(part)}]")
+    return "".join(rendered)
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= _MAX_MESSAGE:
+        return message
+    return message[: _MAX_MESSAGE - 1] + "…"

@@ -1,0 +1,63 @@
+"""A local certificate authority and a server certificate for 127.0.0.1 / localhost / ::1.
+
+Made with trustme on first run and kept in a directory (default ``~/.cache/ringside/tls``) so the
+CA stays the same across runs: trust it once (``NODE_EXTRA_CA_CERTS=<ca.pem>`` for Node, the
+system or browser store for a browser) and every later ``ringside serve`` is trusted too.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+import trustme
+
+#: Names the server certificate covers (browsers need IP SANs, not just a common name).
+SERVER_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """Paths of the CA certificate and the server's certificate chain and key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        """An SSL context for the server side."""
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(self.cert, self.key)
+        return ctx
+
+    def client_context(self) -> ssl.SSLContext:
+        """An SSL context that trusts this CA (for Python clients and tests)."""
+        return ssl.create_default_context(cafile=str(self.ca))
+
+
+def default_tls_dir() -> Path:
+    """``$RINGSIDE_TLS_DIR``, else ``$XDG_CACHE_HOME/ringside/tls``, else ``~/.cache/ringside/tls``."""
+    if env := os.environ.get("RINGSIDE_TLS_DIR"):
+        return Path(env)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "ringside" / "tls"
+
+
+def ensure_tls_files(directory: Path | None = None) -> TlsFiles:
+    """Load the CA and server certificate from ``directory``, creating them on first use."""
+    directory = directory or default_tls_dir()
+    files = TlsFiles(ca=directory / "ca.pem", cert=directory / "server.pem", key=directory / "server.key")
+    if files.ca.exists() and files.cert.exists() and files.key.exists():
+        return files
+    directory.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA(organization_name="ringside local CA")
+    leaf = ca.issue_cert(*SERVER_NAMES)
+    ca.cert_pem.write_to_path(str(files.ca))
+    leaf.private_key_pem.write_to_path(str(files.key))
+    files.key.chmod(0o600)
+    leaf.cert_chain_pems[0].write_to_path(str(files.cert))
+    for pem in leaf.cert_chain_pems[1:]:
+        pem.write_to_path(str(files.cert), append=True)
+    return files
