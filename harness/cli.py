@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from harness.runner import add_run_parser
 from mockserver.app import serve_forever, start_server
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
 
@@ -111,12 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ringside", description="CometChat ringing mock server and conformance suite")
     sub = parser.add_subparsers(dest="command", required=True)
     add_serve_parser(sub)
-    try:
-        from harness.runner import add_run_parser
-    except ImportError:  # the runner is optional while the harness is being built
-        pass
-    else:
-        add_run_parser(sub)
+    add_run_parser(sub)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

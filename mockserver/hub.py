@@ -99,6 +99,8 @@ class Hub:
         self._expiry: Timer | None = None
         #: listener callbacks reported by clients under test, by instance tag (adapter protocol sink)
         self.callbacks: dict[str, list[Json]] = {}
+        #: called (on the server loop) after each callback report is kept: the facade wakes waiters
+        self.callback_listeners: list[Callable[[str, Json], None]] = []
         #: the port the edge bound (settings point the SDK back at it)
         self.port = 0
         #: predicates naming uids that come into being on first use (magic users, --auto-users)
@@ -184,6 +186,8 @@ class Hub:
             status=call.get("status"),
             report=report,
         )
+        for listener in self.callback_listeners:
+            listener(tag, report)
 
     def admission_refusal(self, uid: str) -> str | None:
         """Why ``uid`` may not connect right now, if an injected fault says so."""

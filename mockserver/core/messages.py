@@ -143,7 +143,7 @@ WS_PONG: Json = {"action": "pong"}
 
 def ws_auth_failed(code: str, message: str) -> Json:
     """Auth refused: the SDK never starts pinging, and ringside closes the socket after this."""
-    return {"type": "auth", "body": {"code": "401", "status": "ERROR", "error": {"code": code, "message": message}}}
+    return {"type": "auth", "body": {"code": "401", "status": "ERROR", "message": message, "error": {"code": code}}}
 
 
 def ws_error(code: str, message: str, details: Json | None = None) -> Json:

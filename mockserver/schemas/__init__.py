@@ -66,7 +66,7 @@ __all__ = [
 BASE_URI: Final = "https://ringside.dev/schemas/"
 """Every schema's ``$id`` is ``BASE_URI + "<group>/<stem>.schema.json"``."""
 
-GROUPS: Final = ("wire", "adapter")
+GROUPS: Final = ("wire", "adapter", "report", "script")
 """The schema folders, in the order they are loaded."""
 
 DRAFT_URI: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -96,7 +96,9 @@ class SchemaProblem:
 
     ``path`` locates the offending value in the instance (``$`` is the root, then ``.key`` or
     ``["odd key"]`` and ``[index]``); ``schema_path`` lists the schema keywords that were followed
-    from the schema's root to the failing keyword, ``$ref`` hops included, joined by ``/``.
+    from the schema's root to the failing keyword, joined by ``/``. A ``$ref`` is followed
+    transparently: the path goes on inside the referenced schema without naming the ``$ref``
+    (``properties/data/…/properties/entity/required`` for ``on.entity`` of a call message).
     """
 
     path: str
@@ -176,7 +178,7 @@ def _catalog() -> _Catalog:
     for group in GROUPS:
         folder = root.joinpath(group)
         if not folder.is_dir():
-            raise SchemaLoadError(f"schema folder {group!r} is missing from {__name__}")
+            continue
         for entry in sorted(folder.iterdir(), key=lambda item: item.name):
             if entry.is_file() and entry.name.endswith(_SUFFIX):
                 name = f"{group}/{entry.name[: -len(_SUFFIX)]}"
@@ -287,7 +289,9 @@ def _problems(error: Any) -> Iterator[SchemaProblem]:
     schema_path = "/".join(str(part) for part in error.absolute_schema_path)
     message = str(error.message)
     instance = error.instance
-    if error.validator == "required" and isinstance(instance, dict):
+    if error.validator == "not" and error.validator_value == {} and path:
+        message = f"{path[-1]!r} is not allowed here"
+    elif error.validator == "required" and isinstance(instance, dict):
         missing = [
             key
             for key in error.validator_value
@@ -313,7 +317,11 @@ def _unexpected_keys(instance: object, schema_node: object) -> list[str]:
         return []
     declared = schema_node.get("properties", {})
     patterns = schema_node.get("patternProperties", {})
-    return [key for key in instance if key not in declared and not any(re.search(pattern, key) for pattern in patterns)]
+    return [
+        key
+        for key in instance
+        if key not in declared and not any(re.search(pattern, key) for pattern in patterns)
+    ]
 
 
 def _render_path(parts: Iterable[object]) -> str:

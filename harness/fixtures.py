@@ -1,0 +1,69 @@
+"""Fixtures: one mock server and one adapter service per session, a fresh World per scenario.
+
+Override points are fixtures too: define ``ringside_server_config`` in your conftest to change the
+server (users, TLS, clock), or ``ringside_service`` to provide the service yourself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.clients import command_for
+from harness.errors import HarnessError
+from harness.report.collect import SERVICE_INFO
+from harness.sut import AdapterService
+from harness.world import CallbackLog, World
+from mockserver.config import ServerConfig
+from mockserver.server import MockServer
+
+
+@pytest.fixture(scope="session")
+def ringside_server_config(pytestconfig: pytest.Config) -> ServerConfig:
+    """The mock server's configuration (TLS on, virtual clock unless --ringside-clock real)."""
+    return ServerConfig(tls=True, clock=pytestconfig.getoption("ringside_clock"), seed=0)
+
+
+@pytest.fixture(scope="session")
+def ringside_server(ringside_server_config: ServerConfig) -> Iterator[MockServer]:
+    """The mock server, on its own loop thread, for the whole session."""
+    with MockServer(ringside_server_config) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
+    """The client under test's adapter service: attached (--client-url) or spawned (--client-cmd / --client)."""
+    url = pytestconfig.getoption("ringside_client_url")
+    command = pytestconfig.getoption("ringside_client_cmd")
+    name = pytestconfig.getoption("ringside_client")
+    if url:
+        service = AdapterService.attach(url)
+    else:
+        try:
+            service = AdapterService.spawn(command or command_for(name))
+        except ValueError as exc:
+            raise HarnessError(str(exc)) from None
+    pytestconfig.stash[SERVICE_INFO] = service.info
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def ringside_callbacks(ringside_server: MockServer) -> CallbackLog:
+    """The log of callbacks the service reports (kept by the server's sink)."""
+    log = CallbackLog(ringside_server)
+    log.install()
+    return log
+
+
+@pytest.fixture
+def world(
+    ringside_server: MockServer, ringside_service: AdapterService, ringside_callbacks: CallbackLog
+) -> Iterator[World]:
+    """A fresh scenario: the server reset, no instances yet; instances are deleted afterwards."""
+    ringside_server.reset()
+    scenario_world = World(ringside_server, ringside_service, ringside_callbacks)
+    yield scenario_world
+    scenario_world.close()

@@ -1,0 +1,76 @@
+"""ringside's pytest plugin (entry point ``pytest11: ringside``): a switchboard, no logic of its own.
+
+It adds the options, registers the fixtures and the step library, turns Gherkin tags into
+``ringside_tag`` marks, filters by tag, applies a client's known failures, runs the oracles after each
+scenario, and (on the controller only) writes the compliance report.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import known_failures, tags
+from harness import scenario as scenario_hooks
+from harness.report.session import ComplianceReport
+from harness.steps import STEP_MODULES
+
+OPTION_GROUP = "ringside"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup(OPTION_GROUP, "ringside conformance harness")
+    group.addoption("--ringside-client", default="python", help="bundled client to test (default: python)")
+    group.addoption("--ringside-client-cmd", default=None, help="command that starts the client's test service")
+    group.addoption("--ringside-client-url", default=None, help="URL of a running test service")
+    group.addoption(
+        "--ringside-clock", default="virtual", choices=("virtual", "real"), help="server clock (default virtual)"
+    )
+    group.addoption("--ringside-tags", default=None, help='tag expression, e.g. "must and not slow"')
+    group.addoption("--ringside-known-failures", default=None, type=Path, help="YAML list of known failures")
+    group.addoption("--ringside-report-dir", default=None, type=Path, help="write the compliance report here")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ringside_tag(tag): a Gherkin tag of a ringside scenario")
+    config.pluginmanager.register(importlib.import_module("harness.fixtures"), "ringside-fixtures")
+    for name in STEP_MODULES:
+        config.pluginmanager.register(importlib.import_module(name), f"ringside-steps:{name}")
+    report_dir = config.getoption("ringside_report_dir")
+    if report_dir is not None and not hasattr(config, "workerinput"):  # the controller writes, xdist workers don't
+        config.pluginmanager.register(ComplianceReport(config, report_dir), "ringside-report")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Any:
+    return pytest.mark.ringside_tag(tag)(function)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    expression = config.getoption("ringside_tags")
+    if expression:
+        tags.select(config, items, expression)
+    listed = config.getoption("ringside_known_failures") or known_failures.default_for(config)
+    if listed is not None:
+        known_failures.apply(items, known_failures.load(listed))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    if "world" in request.fixturenames:
+        scenario_hooks.require_capabilities(request)
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    if "world" in request.fixturenames:
+        scenario_hooks.finish(request)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    scenario_hooks.capability_skip(item, call, outcome.get_result())

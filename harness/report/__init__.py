@@ -1,0 +1,1 @@
+"""Compliance reports: collect one row per scenario, write report.json and junit.xml at the end."""

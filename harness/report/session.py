@@ -1,0 +1,79 @@
+"""The pytest plugin object that collects rows during the run and writes the report at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.report import compliance
+from harness.report.collect import ORACLE_NOTES, SERVICE_INFO, TIMELINE, Row, scenario_tags, stable_id, verdict_of
+from mockserver.clock import RealClock
+
+
+class ComplianceReport:
+    """Registered on the controller when ``--ringside-report-dir`` is given."""
+
+    def __init__(self, config: pytest.Config, directory: Path) -> None:
+        self.config = config
+        self.directory = directory
+        self.rows: dict[str, Row] = {}
+        self.clock = RealClock()
+        self.started = self.clock.now()
+        self.written: Path | None = None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        row = self.rows.get(item.nodeid)
+        if row is None:
+            scenario = getattr(item, "obj", None)
+            bdd = getattr(scenario, "__scenario__", None)
+            row = Row(
+                id=stable_id(item),
+                name=getattr(bdd, "name", item.name),
+                feature=str(getattr(getattr(bdd, "feature", None), "rel_filename", item.path.name)),
+                nodeid=item.nodeid,
+                tags=scenario_tags(item),
+            )
+            self.rows[item.nodeid] = row
+        row.duration += report.duration
+        verdict, reason = verdict_of(item, report, call)
+        # setup/teardown only matter when they did not pass; the call phase always decides
+        if report.when == "call" or (verdict != "passed" and row.verdict == "passed"):
+            row.verdict, row.reason = verdict, reason
+            if report.failed:
+                row.failure = _failure_text(call, report)
+        row.timeline = item.stash.get(TIMELINE, row.timeline)
+        row.oracle_notes = item.stash.get(ORACLE_NOTES, row.oracle_notes)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        info = self.config.stash.get(SERVICE_INFO, {})
+        target = self.config.getoption("ringside_client_url") or self.config.getoption("ringside_client_cmd")
+        client = {
+            "name": str(self.config.getoption("ringside_client") if not target else info.get("name", "custom")),
+            "service": info.get("name"),
+            "version": info.get("version"),
+            "capabilities": sorted(info.get("capabilities", [])),
+            "command": target,
+        }
+        report = compliance.build(
+            list(self.rows.values()),
+            client=client,
+            started=self.started,
+            finished=self.clock.now(),
+        )
+        run = compliance.run_id(str(self.config.getoption("ringside_client")))
+        self.written = compliance.write(report, self.directory, run)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.written is not None:
+            terminalreporter.write_line(f"ringside: compliance report {self.written / 'report.json'}")
+
+
+def _failure_text(call: pytest.CallInfo[None], report: pytest.TestReport) -> str:
+    if call.excinfo is not None:
+        return f"{call.excinfo.typename}: {call.excinfo.value}"
+    return str(report.longrepr)[-2000:]

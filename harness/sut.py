@@ -1,0 +1,209 @@
+"""A typed, synchronous client of the adapter protocol (docs/adapter-protocol.md): the system under test.
+
+``AdapterService`` is the test service (``GET /``, ``POST /``, ``DELETE /``); ``ClientInstance`` is one
+SDK instance in it (``POST <instance>`` commands). Every call has a deadline; a service that hangs,
+crashes or answers garbage raises :class:`~harness.errors.AdapterError` naming what went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import AdapterError, HarnessError
+from mockserver.schemas import validate
+
+Json = dict[str, Any]
+#: Real seconds a single command may take before the service counts as hung.
+DEFAULT_COMMAND_DEADLINE = 10.0
+#: Real seconds a spawned service may take to print its "listening" line.
+SPAWN_DEADLINE = 60.0
+READY_PREFIX = "ringside-adapter: listening on "
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command returned: ``ok`` with a ``result``, or the client's own ``error``."""
+
+    command: str
+    ok: bool
+    result: Any = None
+    error: Json | None = None
+
+    @property
+    def error_code(self) -> str | None:
+        """The client's error code, if the command failed."""
+        return None if self.error is None else str(self.error.get("code"))
+
+
+def _http(method: str, url: str, body: Any = None, *, deadline: float) -> tuple[int, Any, dict[str, str]]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=deadline) as response:
+            raw = response.read()
+            status, headers = response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        raw, status, headers = exc.read(), exc.code, dict(exc.headers)
+    except TimeoutError:
+        raise AdapterError(f"the test service did not answer {method} {url} within {deadline:.1f} s") from None
+    except (urllib.error.URLError, ConnectionError, OSError) as exc:
+        raise AdapterError(f"the test service is unreachable ({method} {url}): {exc}") from None
+    if not raw:
+        return status, None, headers
+    try:
+        return status, json.loads(raw), headers
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise AdapterError(
+            f"the test service answered {method} {url} with non-JSON: {raw[:200].decode('utf-8', 'replace')!r}"
+        ) from None
+
+
+def _checked(schema: str, value: Any, what: str) -> Any:
+    problems = validate(schema, value)
+    if problems:
+        lines = "\n".join(f"  {p.path}: {p.message}" for p in problems[:10])
+        raise AdapterError(f"{what} breaks schema {schema}:\n{lines}\n  got: {json.dumps(value)[:500]}")
+    return value
+
+
+@dataclass
+class ClientInstance:
+    """One SDK instance inside the test service."""
+
+    service: AdapterService
+    url: str
+    tag: str
+    uid: str
+    deadline: float = DEFAULT_COMMAND_DEADLINE
+    resource: str | None = None
+    next_timer: float | None = None
+    commands: list[Json] = field(default_factory=list)
+
+    def command(self, name: str, params: Json | None = None, *, deadline: float | None = None) -> CommandResult:
+        """Run a command; raises AdapterError if the service misbehaves (not if the SDK refuses)."""
+        request = {"command": name, "params": params or {}}
+        status, body, _ = _http("POST", self.url, request, deadline=deadline or self.deadline)
+        if status == 400 and isinstance(body, dict) and body.get("error", {}).get("code") == "UNKNOWN_COMMAND":
+            raise AdapterError(f"the test service does not know the command {name!r}")
+        if not 200 <= status < 300:
+            raise AdapterError(f"command {name} answered HTTP {status}: {json.dumps(body)[:300]}")
+        _checked("adapter/command-reply", body, f"the reply to {name}")
+        result = CommandResult(command=name, ok=bool(body["ok"]), result=body.get("result"), error=body.get("error"))
+        self.commands.append({"command": name, "params": params or {}, "ok": result.ok, "error": result.error})
+        return result
+
+    def ok(self, name: str, params: Json | None = None) -> Any:
+        """Run a command that must succeed; a refusal is a compliance failure naming the error."""
+        result = self.command(name, params)
+        if not result.ok:
+            raise AdapterError(f"{self.tag}: {name}({json.dumps(params or {})}) failed: {json.dumps(result.error)}")
+        return result.result
+
+    def delete(self) -> None:
+        """Free the instance (logs out). Errors are ignored: teardown must go on."""
+        try:
+            _http("DELETE", self.url, deadline=self.deadline)
+        except AdapterError:
+            pass
+
+
+@dataclass
+class AdapterService:
+    """The test service: its description and the instances made in it."""
+
+    url: str
+    info: Json
+    process: subprocess.Popen[str] | None = None
+    deadline: float = DEFAULT_COMMAND_DEADLINE
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What the service says it can do."""
+        return frozenset(self.info.get("capabilities", []))
+
+    @property
+    def name(self) -> str:
+        """The service's name."""
+        return str(self.info.get("name", "unknown"))
+
+    @classmethod
+    def attach(cls, url: str, *, process: subprocess.Popen[str] | None = None) -> AdapterService:
+        """Connect to a running service and read its description."""
+        url = url.rstrip("/")
+        status, body, _ = _http("GET", url + "/", deadline=DEFAULT_COMMAND_DEADLINE)
+        if status != 200:
+            raise AdapterError(f"GET {url}/ answered HTTP {status}")
+        return cls(url=url, info=_checked("adapter/service-info", body, "the service description"), process=process)
+
+    @classmethod
+    def spawn(cls, command: str, *, env: dict[str, str] | None = None) -> AdapterService:
+        """Start a service (``{port}`` in the command, else ``--port 0`` appended) and attach to it."""
+        argv = shlex.split(command.replace("{port}", "0") if "{port}" in command else command + " --port 0")
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        url = _read_ready_line(process, command)
+        return cls.attach(url, process=process)
+
+    def create(self, *, tag: str, uid: str, params: Json) -> ClientInstance:
+        """``POST /``: a new instance (not logged in yet)."""
+        _checked("adapter/create-instance-request", params, "the harness's create request")
+        status, body, headers = _http("POST", self.url + "/", params, deadline=self.deadline)
+        if not 200 <= status < 300:
+            raise AdapterError(f"creating instance {tag} answered HTTP {status}: {json.dumps(body)[:300]}")
+        location = headers.get("Location") or (body or {}).get("url")
+        if not location:
+            raise AdapterError(f"creating instance {tag}: no Location header and no url in {json.dumps(body)[:200]}")
+        return ClientInstance(service=self, url=urllib.parse.urljoin(self.url + "/", location), tag=tag, uid=uid)
+
+    def close(self) -> None:
+        """``DELETE /`` and wait for a spawned process to exit (killed if it does not)."""
+        try:
+            _http("DELETE", self.url + "/", deadline=3.0)
+        except AdapterError:
+            pass
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def alive(self) -> bool:
+        """Whether a spawned service is still running (attached ones are assumed alive)."""
+        return self.process is None or self.process.poll() is None
+
+
+def _read_ready_line(process: subprocess.Popen[str], command: str) -> str:
+    found: list[str] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(READY_PREFIX) and not found:
+                found.append(line[len(READY_PREFIX) :].strip())
+                done.set()
+        done.set()
+
+    threading.Thread(target=reader, name="adapter-stdout", daemon=True).start()
+    if not done.wait(SPAWN_DEADLINE) or not found:
+        process.kill()
+        raise HarnessError(
+            f"the client command {command!r} did not print {READY_PREFIX!r}<url> within {SPAWN_DEADLINE:.0f} s "
+            f"(exit code {process.poll()})"
+        )
+    return found[0]

@@ -1,0 +1,318 @@
+"""One scenario's world: the mock server, the client instances, time, and waiting for callbacks.
+
+Steps are synchronous and short; they call into a :class:`World`. The world keeps one timeline for
+everybody: with a virtual clock, :meth:`World.advance` moves the mock server and every client instance
+in lock-step from one due timer to the next (server first, then instances in creation order), and
+:meth:`World.settle` waits — on frame counts, never on sleeps — until every frame sent has been
+received and dispatched and every callback reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import AdapterError, CapabilityMissing, ComplianceViolation, ScenarioError
+from harness.sut import AdapterService, ClientInstance
+from mockserver.clock import RealClock
+from mockserver.server import MockServer
+
+Json = dict[str, Any]
+#: Real seconds to wait for frames in flight to be received (a client slower than this is broken).
+SETTLE_DEADLINE = 5.0
+#: Real-time slack added to "within N seconds" when the clock is real.
+REAL_TIME_SLACK = 0.3
+#: The listener id the "logged in" steps register on every instance.
+DEFAULT_LISTENER = "main"
+CALLBACKS = (
+    "onIncomingCallReceived",
+    "onOutgoingCallAccepted",
+    "onOutgoingCallRejected",
+    "onIncomingCallCancelled",
+    "onCallEndedMessageReceived",
+)
+_scenario_numbers = itertools.count(1)
+
+
+@dataclass
+class CallbackLog:
+    """Callbacks reported by all instances, kept by the server's sink; waited on with a condition."""
+
+    server: MockServer
+    condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def install(self) -> None:
+        """Wake waiters whenever the server keeps a callback report."""
+
+        def wake(tag: str, report: Json) -> None:
+            with self.condition:
+                self.condition.notify_all()
+
+        self.server.call(lambda hub: hub.callback_listeners.append(wake))
+
+    def of(self, tag: str) -> list[Json]:
+        """Every callback ``tag`` reported, in order."""
+        return self.server.call(lambda hub: list(hub.callbacks.get(tag, [])))
+
+
+@dataclass
+class Party:
+    """A named participant of the scenario: a client instance (one device of a user)."""
+
+    name: str
+    uid: str
+    instance: ClientInstance
+    listeners: set[str] = field(default_factory=set)
+    last_call: Json | None = None
+    last_result: Any = None
+    last_error: Json | None = None
+
+
+class World:
+    """Everything one scenario touches."""
+
+    def __init__(self, server: MockServer, service: AdapterService, callbacks: CallbackLog) -> None:
+        self.server = server
+        self.service = service
+        self.callbacks = callbacks
+        self.number = next(_scenario_numbers)
+        self.parties: dict[str, Party] = {}
+        self.sessions: dict[str, str] = {}  # label ("the call", "alice's call") -> session id
+        self.journal_start = server.call(lambda hub: hub.journal.last_seq)
+        self.started_at = server.now()
+        self.virtual = server.virtual and "virtual-time" in service.capabilities
+        self._real = RealClock()
+        self._claimed: set[tuple[str, int, str, str]] = set()
+
+    # -- capabilities ------------------------------------------------------------------------------
+
+    def require(self, capability: str) -> None:
+        """Skip the scenario (CapabilityMissing) unless the service has ``capability``."""
+        if capability not in self.service.capabilities:
+            raise CapabilityMissing(f"client lacks capability {capability}")
+
+    # -- parties ---------------------------------------------------------------------------------
+
+    def ensure_user(self, uid: str) -> None:
+        """Make sure ``uid`` exists on the server."""
+        if not self.server.call(lambda hub: uid in hub.backend.directory.users):
+            self.server.add_user(uid)
+
+    def party(self, name: str) -> Party:
+        """A party by the name a step used ("alice", "alice's phone")."""
+        try:
+            return self.parties[name]
+        except KeyError:
+            raise ScenarioError(f"no party called {name!r}; known: {', '.join(self.parties) or 'none'}") from None
+
+    def add_party(self, name: str, uid: str, *, login: bool = True, listener: bool = True) -> Party:
+        """Create a client instance for ``uid`` named ``name``; log it in and add the default listener."""
+        if uid in {p.uid for p in self.parties.values()} and "multi-device" not in self.service.capabilities:
+            raise CapabilityMissing("client lacks capability multi-device")
+        self.ensure_user(uid)
+        tag = f"s{self.number}-{name.replace(' ', '_').replace(chr(39), '')}"
+        params = {
+            "tag": tag,
+            "appId": self.server.config.app_id,
+            "region": self.server.config.region,
+            "server": {
+                "clientHost": f"{self.server.server.host}:{self.server.server.port}",
+                "adminHost": f"{self.server.server.host}:{self.server.server.port}",
+                "baseUrl": self.server.url,
+                "wsUrl": self.server.ws_url,
+                "tls": self.server.ca_file is not None,
+                "caFile": self.server.ca_file,
+            },
+            "user": {"uid": uid, "authKey": self.server.config.api_key, "authToken": None},
+            "callbackUrl": f"{self.server.url}/_ringside/callbacks/{tag}",
+            "clock": {"mode": "virtual" if self.virtual else "real", "now": self.server.now()},
+        }
+        instance = self.service.create(tag=tag, uid=uid, params=params)
+        party = Party(name=name, uid=uid, instance=instance)
+        self.parties[name] = party
+        if login:
+            instance.ok("login")
+            self.settle()
+        if listener:
+            self.add_listener(party, DEFAULT_LISTENER)
+        return party
+
+    def add_listener(self, party: Party, listener_id: str) -> None:
+        """Register a call listener on ``party``."""
+        party.instance.ok("addCallListener", {"id": listener_id})
+        party.listeners.add(listener_id)
+
+    def remove_listener(self, party: Party, listener_id: str) -> None:
+        """Unregister a call listener."""
+        party.instance.ok("removeCallListener", {"id": listener_id})
+        party.listeners.discard(listener_id)
+
+    # -- commands --------------------------------------------------------------------------------
+
+    def act(self, name: str, command: str, params: Json | None = None) -> Any:
+        """Run a command for a party, remember its outcome, and let its effects settle."""
+        party = self.party(name)
+        result = party.instance.command(command, params)
+        party.last_result, party.last_error = result.result, result.error
+        if result.ok and isinstance(result.result, dict) and "sessionId" in result.result:
+            party.last_call = result.result
+        self.settle()
+        return result
+
+    # -- time ------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The shared clock (the server's)."""
+        return self.server.now()
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass: lock-step in virtual time, a real wait otherwise."""
+        if seconds < 0:
+            raise ScenarioError("time never goes backwards")
+        if not self.virtual:
+            if self.server.virtual:
+                # The client's own timers run in real time: the scenario needs the virtual-time capability.
+                raise CapabilityMissing("client lacks capability virtual-time")
+            self._wait_real(seconds)
+            return
+        target = self.now() + seconds
+        self._step_clients_to(self.now())
+        for _ in range(100_000):
+            due = [t for t in (self.server.call(lambda hub: hub.timers.next_due()), *self._client_timers()) if t]
+            step = min([t for t in due if t <= target], default=target)
+            self.server.advance_to(max(step, self.now()))
+            self._step_clients_to(self.now())
+            self.settle()
+            if self.now() >= target:
+                return
+        raise ScenarioError("time did not reach its target after 100000 steps (a timer loop?)")
+
+    def _client_timers(self) -> list[float]:
+        return [p.instance.next_timer for p in self.parties.values() if p.instance.next_timer is not None]
+
+    def _step_clients_to(self, when: float) -> None:
+        for party in self.parties.values():
+            result = party.instance.ok("advanceTime", {"to": when})
+            party.instance.next_timer = result.get("nextTimer") if isinstance(result, dict) else None
+
+    def _wait_real(self, seconds: float) -> None:
+        # Real clock: time passes by itself; wait on the callback condition so nothing is missed.
+        end = self._real.monotonic() + seconds
+        with self.callbacks.condition:
+            while (left := end - self._real.monotonic()) > 0:
+                self.callbacks.condition.wait(left)
+        self.settle()
+
+    # -- quiescence ------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Return once every frame the server sent to each instance was received and dispatched."""
+        for party in self.parties.values():
+            self._settle_one(party)
+
+    def _settle_one(self, party: Party) -> None:
+        start = self._real.monotonic()
+        while True:
+            sent = self._frames_sent_to(party)
+            reply = party.instance.ok("sync", {"atLeast": sent})
+            party.instance.resource = reply.get("resource") or party.instance.resource
+            received = int(reply.get("framesReceived", 0))
+            if received >= self._frames_sent_to(party):
+                return
+            if self._real.monotonic() - start > SETTLE_DEADLINE:
+                raise AdapterError(
+                    f"{party.name}: the server sent {self._frames_sent_to(party)} WebSocket frames to device "
+                    f"{party.instance.resource!r} but the client reports {received} received after "
+                    f"{SETTLE_DEADLINE:.0f} s"
+                )
+
+    def _frames_sent_to(self, party: Party) -> int:
+        resource = party.instance.resource
+        if resource is None:
+            return 0
+        return self.server.call(lambda hub: sum(d.frames_sent for d in hub.devices.values() if d.resource == resource))
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def callbacks_of(self, name: str, *, listener: str | None = None) -> list[Json]:
+        """Callbacks ``name`` reported so far (optionally of one listener)."""
+        reports = self.callbacks.of(self.party(name).instance.tag)
+        return [r for r in reports if listener is None or r.get("listenerId") == listener]
+
+    def wait_for_callback(
+        self, name: str, callback: str, *, within: float, listener: str | None = None, count: int = 1
+    ) -> Json:
+        """Wait until ``name`` reported ``callback`` (``count`` times); fail naming what did arrive."""
+
+        def found() -> list[Json]:
+            return [r for r in self.callbacks_of(name, listener=listener) if r.get("callback") == callback]
+
+        self.settle()
+        if len(found()) < count:
+            if self.virtual:
+                self._advance_until(within, lambda: len(found()) >= count)
+            else:
+                self._wait_real_until(within + REAL_TIME_SLACK, lambda: len(found()) >= count)
+        hits = found()
+        if len(hits) < count:
+            got = [f"{r.get('callback')}({(r.get('call') or {}).get('status')})" for r in self.callbacks_of(name)]
+            raise ComplianceViolation(
+                f"{name} should have received {callback} within {within:g} s, but did not.\n"
+                f"  expected: {callback}" + (f" x{count}" if count > 1 else "") + "\n"
+                f"  actual callbacks of {name}: {', '.join(got) or 'none'}"
+            )
+        return hits[count - 1]
+
+    def _advance_until(self, seconds: float, done: Any) -> None:
+        target = self.now() + seconds
+        while self.now() < target and not done():
+            due = [t for t in (self.server.call(lambda hub: hub.timers.next_due()), *self._client_timers()) if t]
+            step = min([t for t in due if self.now() < t <= target], default=target)
+            self.advance(step - self.now())
+
+    def _wait_real_until(self, seconds: float, done: Any) -> None:
+        end = self._real.monotonic() + seconds
+        with self.callbacks.condition:
+            while not done() and (left := end - self._real.monotonic()) > 0:
+                self.callbacks.condition.wait(left)
+        self.settle()
+
+    def claim(self, name: str, report: Json) -> None:
+        """Mark a callback as expected by a step (``receives no other callback`` ignores it)."""
+        self._claimed.add((name, int(report.get("seq", 0)), str(report.get("listenerId")), str(report.get("callback"))))
+
+    def unclaimed(self, name: str) -> list[Json]:
+        """Callbacks of ``name`` that no step expected."""
+        return [
+            r
+            for r in self.callbacks_of(name)
+            if (name, int(r.get("seq", 0)), str(r.get("listenerId")), str(r.get("callback"))) not in self._claimed
+        ]
+
+    def call_placed_at(self) -> float:
+        """Server time at which the current call was initiated."""
+        sid = self.sessions.get("the call")
+        if sid is None:
+            raise ScenarioError("no call has been placed yet in this scenario")
+        return float(self.server.data("GET", f"/calls/{sid}")["initiatedAt"])
+
+    def callback_time(self, name: str, report: Json) -> float:
+        """Server time at which the sink received ``report``."""
+        tag = self.party(name).instance.tag
+        for entry in self.server.journal(since=self.journal_start, kinds=["callback"]):
+            if entry.get("tag") == tag and entry.get("report") == report:
+                return float(entry["t"])
+        raise ScenarioError(f"callback {report.get('callback')} of {name} is not in the journal")
+
+    # -- teardown --------------------------------------------------------------------------------
+
+    def journal(self) -> list[Json]:
+        """Every journal entry since the scenario started."""
+        return self.server.journal(since=self.journal_start)
+
+    def close(self) -> None:
+        """Delete every instance (logs them out)."""
+        for party in self.parties.values():
+            party.instance.delete()
