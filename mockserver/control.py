@@ -195,7 +195,14 @@ async def post_callback(hub: Hub, request: Request, params: dict[str, str]) -> J
 
 
 async def get_callbacks(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
-    """Callbacks reported under ``tag``, in arrival order."""
+    """Callbacks reported under ``tag``, in arrival order; ``?count=N&wait=S`` long-polls for N of them."""
+    try:
+        count = int(request.query.get("count", "0"))
+        wait = min(float(request.query.get("wait", "0")), 60.0)
+    except ValueError:
+        raise RingsideError(ErrorCode.VALIDATION_FAILED, "'count' and 'wait' must be numbers", {}) from None
+    if count and wait > 0:
+        return await hub.wait_for_callbacks(params["tag"], count, timeout=wait)
     return hub.callbacks.get(params["tag"], [])
 
 

@@ -8,6 +8,7 @@ edge (``app.py``) turns HTTP and WebSocket traffic into these calls.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -101,6 +102,7 @@ class Hub:
         self.callbacks: dict[str, list[Json]] = {}
         #: called (on the server loop) after each callback report is kept: the facade wakes waiters
         self.callback_listeners: list[Callable[[str, Json], None]] = []
+        self._callbacks_changed = asyncio.Event()
         #: the port the edge bound (settings point the SDK back at it)
         self.port = 0
         #: predicates naming uids that come into being on first use (magic users, --auto-users)
@@ -188,6 +190,17 @@ class Hub:
         )
         for listener in self.callback_listeners:
             listener(tag, report)
+        changed, self._callbacks_changed = self._callbacks_changed, asyncio.Event()
+        changed.set()
+
+    async def wait_for_callbacks(self, tag: str, count: int, *, timeout: float) -> list[Json]:
+        """Wait (up to ``timeout`` real seconds) until ``tag`` reported at least ``count`` callbacks."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while len(self.callbacks.get(tag, [])) < count and (left := end - loop.time()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._callbacks_changed.wait(), left)
+        return list(self.callbacks.get(tag, []))
 
     def admission_refusal(self, uid: str) -> str | None:
         """Why ``uid`` may not connect right now, if an injected fault says so."""

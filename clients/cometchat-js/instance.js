@@ -206,10 +206,15 @@ async function settle(capMs = SETTLE_CAP_MS) {
   }
 }
 
-async function waitForSocketAuth(capMs) {
+/**
+ * After login: wait until the SDK's socket got an answer to its auth frame (accepted or
+ * refused), so the mock knows the device before the harness' next step. Gives up after capMs.
+ */
+async function waitForSocketAuth(repliesBefore, capMs) {
   const deadline = performance.now() + capMs;
   while (performance.now() < deadline) {
-    for (const s of io.sockets) if (s.authenticated) return true;
+    if (io.authReplies > repliesBefore) return true;
+    for (const s of io.sockets) if (s.authAnswered) return true; // already connected before this login
     await sleepReal(2);
   }
   log(`login: no WebSocket auth reply within ${capMs} ms`);
@@ -237,8 +242,9 @@ function requireString(params, key) {
 const commands = {
   async login() {
     const u = cfg.user || {};
+    const repliesBefore = io.authReplies;
     const user = u.authToken ? await CometChat.login(u.authToken) : await CometChat.login(u.uid, u.authKey);
-    await waitForSocketAuth(LOGIN_WS_WAIT_MS);
+    await waitForSocketAuth(repliesBefore, LOGIN_WS_WAIT_MS);
     return userToJson(user);
   },
 

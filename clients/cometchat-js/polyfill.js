@@ -28,9 +28,12 @@ const WS = require('ws');
 /** Real-time clock reading, immune to the fake Date installed for virtual time. */
 const { performance } = require('node:perf_hooks');
 
-/** How long (real ms) to wait for the server's auth reply / pong before giving up waiting. */
-const AUTH_WAIT_MS = 5000;
-const PONG_WAIT_MS = 2000;
+/**
+ * How long (real ms) `sync` / `advanceTime` wait for the server's auth reply / a pong before
+ * they stop waiting (the SDK's own 3 s pong timeout is virtual under virtual time).
+ */
+const AUTH_WAIT_MS = Number(process.env.RINGSIDE_AUTH_WAIT_MS || 5000);
+const PONG_WAIT_MS = Number(process.env.RINGSIDE_PONG_WAIT_MS || 2000);
 
 /** Shared I/O bookkeeping, read by instance.js for `sync` / `advanceTime`. */
 const io = {
@@ -38,6 +41,7 @@ const io = {
   framesDispatched: 0, // of those, how many have been handed to the SDK's handlers
   fetchesInFlight: 0, // requests started through the global fetch and not yet fully read
   lastResource: null, // last `resource` header the SDK sent (fallback for sync.resource)
+  authReplies: 0, // WS auth replies received (accepted or refused)
   sockets: new Set(), // live RingsideWebSocket objects
   callMessages: new Map(), // "<sessionid>|<status>" -> the last call message seen on the wire
 };
@@ -133,6 +137,8 @@ class RingsideWebSocket extends WS.WebSocket {
     io.sockets.add(this);
     this.on('close', () => io.sockets.delete(this));
     this.on('error', () => {}); // the SDK listens through onerror; never let ws throw unhandled
+    // The SDK adds one 'message' listener per ping (listenForPong) and never removes it.
+    this.setMaxListeners(0);
   }
 
   send(data, ...rest) {
@@ -153,7 +159,10 @@ class RingsideWebSocket extends WS.WebSocket {
     if (event !== 'message' || args[1] /* isBinary */) return super.emit(event, ...args);
     io.framesReceived += 1;
     const msg = parseJson(String(args[0]));
-    if (msg && msg.type === 'auth') this._rs.authPending = false;
+    if (msg && msg.type === 'auth') {
+      this._rs.authPending = false;
+      io.authReplies += 1;
+    }
     if (msg && msg.action === 'pong') this._rs.pongPending = false;
     if (msg && msg.type === 'message') recordCallMessage(msg.body);
     try {
@@ -161,6 +170,11 @@ class RingsideWebSocket extends WS.WebSocket {
     } finally {
       io.framesDispatched += 1;
     }
+  }
+
+  /** Open, and the server has answered its auth frame. */
+  get authAnswered() {
+    return this.readyState === WS.WebSocket.OPEN && this._rs.authSentAt > 0 && !this._rs.authPending;
   }
 
   /** Why this socket still has I/O the instance should wait for, or null. */
@@ -171,11 +185,6 @@ class RingsideWebSocket extends WS.WebSocket {
     if (rs.authPending && now - rs.authSentAt < AUTH_WAIT_MS) return 'ws-auth-reply';
     if (rs.pongPending && now - rs.pingSentAt < PONG_WAIT_MS) return 'ws-pong';
     return null;
-  }
-
-  /** True once the server answered this socket's auth frame. */
-  get authenticated() {
-    return this.readyState === WS.WebSocket.OPEN && this._rs.authSentAt > 0 && !this._rs.authPending;
   }
 }
 

@@ -65,17 +65,23 @@ function installVirtualClock(nowMs, { isVirtualCaller } = {}) {
   const virtualCaller =
     isVirtualCaller || ((file) => typeof file === 'string' && file.startsWith(SDK_DIR));
 
-  /** A handle returned by the fake clock (object with .id, or its numeric id >= 1e12). */
+  /**
+   * Whether `h` is a pending fake timer. fake-timers hands out objects whose primitive value
+   * (Symbol.toPrimitive) is the timer id, starting at 1e12; a native Node Timeout converts to
+   * its async id, far below that.
+   */
   const isFakeHandle = (h) => {
     if (h === null || h === undefined) return false;
-    const id = typeof h === 'object' ? h.id : Number(h);
-    return typeof id === 'number' && clock.timers instanceof Map && clock.timers.has(id);
+    const id = Number(h);
+    return Number.isFinite(id) && clock.timers instanceof Map && clock.timers.has(id);
   };
 
+  const debug = process.env.RINGSIDE_DEBUG_TIMERS ? (...a) => process.stderr.write(`[vclock ${clock.now}] ${a.join(' ')}\n`) : null;
   function setTimeout(fn, ms, ...args) {
-    return virtualCaller(callerFileOf(setTimeout))
-      ? fake.setTimeout(fn, ms, ...args)
-      : real.setTimeout(fn, ms, ...args);
+    if (!virtualCaller(callerFileOf(setTimeout))) return real.setTimeout(fn, ms, ...args);
+    const h = fake.setTimeout(fn, ms, ...args);
+    if (debug) debug('setTimeout', ms, '->', Number(h), String(fn).slice(0, 60));
+    return h;
   }
   function setInterval(fn, ms, ...args) {
     return virtualCaller(callerFileOf(setInterval))
@@ -83,6 +89,7 @@ function installVirtualClock(nowMs, { isVirtualCaller } = {}) {
       : real.setInterval(fn, ms, ...args);
   }
   function clearTimeout(h) {
+    if (debug) debug('clearTimeout', Number(h), isFakeHandle(h));
     return isFakeHandle(h) ? fake.clearTimeout(h) : real.clearTimeout(h);
   }
   function clearInterval(h) {
