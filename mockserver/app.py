@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from mockserver import control, rest, ws
+from mockserver import control, rest, schemas, ws
 from mockserver.clock import Clock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.core import ErrorCode, RingsideError
@@ -197,6 +197,7 @@ async def start_server(
     clock = clock or parse_clock(config.clock)
     journal = journal or Journal(clock, path=config.journal_path)
     hub = Hub(config, clock, journal)
+    schemas.warm()
     tls = ensure_tls_files(config.tls_dir) if config.tls else None
     runner = web.AppRunner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)
     await runner.setup()

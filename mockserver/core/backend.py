@@ -74,6 +74,8 @@ class Backend:
         self.ids = IdSource(self.seed)
         self.directory = Directory(self.ids)
         self.calls: dict[str, CallRecord] = {}
+        #: the calls still ringing or ongoing (an index: busy checks and expiry scan only these)
+        self.live: dict[str, CallRecord] = {}
         self.online: set[str] = set()
 
     # -- queries ---------------------------------------------------------------------------------
@@ -89,11 +91,13 @@ class Backend:
 
     def engaged(self, uid: str) -> list[str]:
         """Session ids of the live calls ``uid`` is busy with (ringing as caller or callee, or in)."""
-        return [c.session_id for c in self.calls.values() if c.live_for(uid)]
+        return [c.session_id for c in self.live.values() if c.live_for(uid)]
 
     def next_deadline(self) -> float | None:
         """The earliest server-side ring expiry, if the extension is on and a call is ringing."""
-        due = [d for c in self.calls.values() if (d := ring_deadline(c, self.ring_timeout)) is not None]
+        if self.ring_timeout is None:
+            return None
+        due = [d for c in self.live.values() if (d := ring_deadline(c, self.ring_timeout)) is not None]
         return min(due, default=None)
 
     # -- moves -----------------------------------------------------------------------------------
@@ -143,7 +147,7 @@ class Backend:
             last_actor=caller.uid,
             engaged_when_rung=tuple(uid for uid in ringing if self.engaged(uid)),
         )
-        self.calls[session_id] = call
+        self._store(call)
         caller.last_active_at = now
         event = StatusChanged(session_id=session_id, status=CallStatus.INITIATED, actor=actor, at=now)
         return self._outcome(call, [event], now=now, resource=resource)
@@ -162,14 +166,21 @@ class Backend:
         if actor != SYSTEM_ACTOR:
             self.directory.user(actor).last_active_at = now
         new, events = handle(call, move, actor=actor, now=now)
-        self.calls[session_id] = new
+        self._store(new)
         return self._outcome(new, events, now=now, resource=resource)
+
+    def _store(self, call: CallRecord) -> None:
+        self.calls[call.session_id] = call
+        if call.status.terminal:
+            self.live.pop(call.session_id, None)
+        else:
+            self.live[call.session_id] = call
 
     def expire(self, now: float) -> list[Outcome]:
         """Apply the server-side ring expiry to every call due by ``now`` (earliest first)."""
         due = sorted(
             (d, c.session_id)
-            for c in self.calls.values()
+            for c in self.live.values()
             if (d := ring_deadline(c, self.ring_timeout)) is not None and d <= now
         )
         return [

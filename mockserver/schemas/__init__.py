@@ -131,6 +131,12 @@ def names() -> list[str]:
     return sorted(_catalog().schemas)
 
 
+def warm() -> None:
+    """Load and compile every schema now (a server calls this at start so no request pays for it)."""
+    for name in names():
+        _validator(name)
+
+
 def uri(name: str) -> str:
     """Return the ``$id`` of the schema called ``name``."""
     _schema(name)

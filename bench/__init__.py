@@ -1,0 +1,1 @@
+"""ringside's benchmarks: ``make bench`` prints speed and memory figures beside their baselines."""
