@@ -23,6 +23,7 @@ from mockserver.core import ErrorCode, RingsideError
 from mockserver.exchange import Reply, Request
 from mockserver.hub import Hub
 from mockserver.journal import Journal
+from mockserver.scripted import install as install_scripting
 from mockserver.tls import TlsFiles, ensure_tls_files
 
 #: Headers the SDK sends that a browser must be allowed to send (wire facts §2.1, §11).
@@ -64,6 +65,19 @@ class Edge:
         if request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.websocket(request)
         if request.method == "OPTIONS":
+            entry = self.hub.journal.record(
+                "http.request",
+                method="OPTIONS",
+                path=request.path,
+                headers={
+                    "origin": request.headers.get("Origin"),
+                    "request-headers": request.headers.get("Access-Control-Request-Headers"),
+                },
+                remote=request.remote,
+            )
+            self.hub.journal.record(
+                "http.response", requestSeq=entry["seq"], method="OPTIONS", path=request.path, status=204
+            )
             response = web.Response(status=204)
             response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
             response.headers["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS
@@ -197,6 +211,7 @@ async def start_server(
     clock = clock or parse_clock(config.clock)
     journal = journal or Journal(clock, path=config.journal_path)
     hub = Hub(config, clock, journal)
+    await install_scripting(hub)  # scripted users, magic ids, faults; a bad --script file raises here
     schemas.warm()
     tls = ensure_tls_files(config.tls_dir) if config.tls else None
     runner = web.AppRunner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)
