@@ -90,6 +90,11 @@ class Edge:
         hub = self.hub
         hub.stats.requests += 1
         headers = {k.lower(): v for k, v in request.headers.items()}
+        too_large = False
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            body, too_large = b"", True
         entry = hub.journal.record(
             "http.request",
             method=request.method,
@@ -97,10 +102,10 @@ class Edge:
             query=dict(request.query),
             headers={k: headers[k] for k in _JOURNALED_HEADERS if k in headers},
             remote=request.remote,
+            body=body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace"),
+            bodyTooLarge=too_large,
         )
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
+        if too_large:
             reply = Reply.error(
                 RingsideError(
                     ErrorCode.BODY_TOO_LARGE,
@@ -109,7 +114,6 @@ class Edge:
                 )
             )
             return self._respond(request, entry["seq"], reply)
-        entry["body"] = body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace")
         req = Request(
             method=request.method,
             path=request.path,
@@ -159,7 +163,10 @@ class Edge:
                 elif message.type is WSMsgType.BINARY:
                     await ws.on_binary(self.hub, device, message.data)
                 elif message.type is WSMsgType.ERROR:
-                    self.hub.journal.record("error", where="ws", conn=device.conn_id, error=repr(socket.exception()))
+                    # e.g. a frame over the size limit: the client's fault, so not an "error" entry
+                    self.hub.journal.record(
+                        "ws.in", conn=device.conn_id, uid=device.uid, refused=repr(socket.exception())
+                    )
                     break
         except Exception:
             self.hub.journal.record("error", where="ws", conn=device.conn_id, traceback=traceback.format_exc())

@@ -8,6 +8,7 @@ seconds (``initiatedAt``, ``sentAt``).
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Protocol
 
@@ -49,8 +50,8 @@ class ScaledClock:
     kind = "scaled"
 
     def __init__(self, factor: float, *, start: float | None = None, real: RealClock | None = None) -> None:
-        if factor <= 0:
-            raise ValueError(f"a scaled clock needs a factor > 0, not {factor}")
+        if not math.isfinite(factor) or factor <= 0:
+            raise ValueError(f"a scaled clock needs a finite factor > 0, not {factor}")
         self.rate = float(factor)
         self._real = real or RealClock()
         self._origin = self._real.monotonic()
@@ -76,13 +77,15 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> float:
         """Move forward by ``seconds`` (≥ 0); returns the new time."""
-        if seconds < 0:
-            raise ValueError(f"virtual time never goes backwards (asked to advance by {seconds})")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"virtual time never goes backwards and moves by finite amounts (asked for {seconds})")
         self._now += seconds
         return self._now
 
     def advance_to(self, when: float) -> float:
         """Move forward to ``when`` (≥ now); returns the new time."""
+        if not math.isfinite(when):
+            raise ValueError(f"virtual time must stay finite (asked for {when})")
         if when < self._now:
             raise ValueError(f"virtual time never goes backwards ({when} < now {self._now})")
         self._now = float(when)

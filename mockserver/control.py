@@ -7,6 +7,7 @@ the SDK's REST calls, stamped with the device id ``ringside-control``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -136,6 +137,8 @@ async def advance_clock(hub: Hub, request: Request, params: dict[str, str]) -> J
         if seconds < 0:
             raise RingsideError(ErrorCode.CLOCK_REFUSED, "virtual time never goes backwards", {"seconds": seconds})
         when = hub.clock.now() + seconds
+    if not math.isfinite(when):
+        raise RingsideError(ErrorCode.CLOCK_REFUSED, "the clock only moves by finite amounts", {"requested": str(when)})
     fired = await hub.advance_to(when)
     return {"now": hub.clock.now(), "fired": [t.label for t in fired], "nextTimer": hub.timers.next_due()}
 

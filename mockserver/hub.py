@@ -109,6 +109,10 @@ class Hub:
         self.on_demand_users: list[Callable[[str], bool]] = [lambda _uid: config.auto_create_users]
         #: rules that may refuse a user's socket for a while (the reconnect-refusal fault): uid -> reason
         self.admission_rules: list[Callable[[str], str | None]] = []
+        #: coroutines run at the end of :meth:`reset` (scripted users re-apply the startup script)
+        self.reset_hooks: list[Callable[[], Awaitable[None]]] = []
+        #: per-hub state of optional subsystems, by name (``"scripting"``: mockserver.scripted)
+        self.extensions: dict[str, object] = {}
         self.seed_directory()
 
     # -- directory -------------------------------------------------------------------------------
@@ -151,6 +155,8 @@ class Hub:
         if clear_journal:
             self.journal.clear()
         self.journal.record("control", action="reset", clearJournal=clear_journal)
+        for hook in self.reset_hooks:
+            await hook()
 
     # -- devices ---------------------------------------------------------------------------------
 
@@ -165,7 +171,10 @@ class Hub:
 
     def authenticate(self, device: Device, uid: str, resource: str | None) -> None:
         """Bind a connection to its user and device id."""
+        previous = device.uid
         device.uid, device.resource = uid, resource
+        if previous is not None and previous != uid and not self.devices_of(previous):
+            self.backend.online.discard(previous)
         self.backend.online.add(uid)
 
     def close_device(self, device: Device, *, code: int | None = None) -> None:

@@ -168,8 +168,9 @@ def _visible_call(ctx: Context, session_id: str) -> Any:
 
 async def list_calls(ctx: Context) -> list[Json]:
     """``GET /calls``: the call log of the user's calls, newest first."""
-    calls = [c for c in ctx.hub.backend.calls.values() if ctx.me.uid in c.parties]
-    return [call_log(c) for c in sorted(calls, key=lambda c: c.initiated_at, reverse=True)]
+    mine = [c for c in ctx.hub.backend.calls.values() if ctx.me.uid in c.parties]
+    # newest first; calls placed at the same instant keep reverse creation order
+    return [call_log(c) for c in reversed(sorted(mine, key=lambda c: c.initiated_at))]
 
 
 async def get_call(ctx: Context) -> Json:
@@ -197,12 +198,12 @@ def _r(method: str, pattern: str, auth: str, handler: Handler) -> Route:
 _ID = r"(?P<{}>[^/]+)"
 ROUTES: list[Route] = [
     _r("POST", rf"users/{_ID.format('uid')}/auth_tokens", "apikey", auth_token),
+    _r("GET", rf"users/{_ID.format('uid')}", "token", get_user),
     _r("PUT", "me", "token", put_me),
     _r("GET", "me", "token", get_me),
     _r("DELETE", "me", "token", delete_me),
     _r("GET", "settings", "none", get_settings),
     _r("POST", "users", "apikey", create_user),
-    _r("GET", rf"users/{_ID.format('uid')}", "token", get_user),
     _r("POST", "calls", "token", initiate_call),
     _r("GET", "calls", "token", list_calls),
     _r("PUT", rf"calls/{_ID.format('sid')}", "token", update_call),

@@ -52,6 +52,7 @@ async def on_text(hub: Hub, device: Device, text: str) -> None:
 async def on_binary(hub: Hub, device: Device, data: bytes) -> None:
     """Binary frames are never part of the protocol."""
     device.frames_received += 1
+    hub.stats.frames_in += 1
     hub.journal.record("ws.in", conn=device.conn_id, uid=device.uid, device=device.resource, binary=len(data))
     await hub.send(device, ws_error(ErrorCode.BAD_FRAME, "binary frames are not supported"), apply_hooks=False)
 

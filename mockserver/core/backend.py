@@ -30,6 +30,8 @@ Json = dict[str, Any]
 
 #: The ``deviceId`` stamped on frames the server sends on its own behalf (ring expiry).
 SYSTEM_DEVICE = "ringside-system"
+#: The call types a call may have (the SDK's CALL_TYPE).
+CALL_TYPES = ("audio", "video")
 _SYSTEM_USER = User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0)
 
 
@@ -115,6 +117,12 @@ class Backend:
     ) -> Outcome:
         """``POST /calls``: ``actor`` calls a user or group; it rings even if the callee is busy."""
         caller = self.directory.user(actor)
+        if receiver_type not in (Kind.USER, Kind.GROUP):
+            raise RingsideError(
+                ErrorCode.VALIDATION_FAILED, "receiverType must be 'user' or 'group'", {"receiverType": receiver_type}
+            )
+        if call_type not in CALL_TYPES:
+            raise RingsideError(ErrorCode.VALIDATION_FAILED, "type must be 'audio' or 'video'", {"type": call_type})
         kind = Kind(receiver_type)
         check_id(receiver, "receiver")
         if kind is Kind.USER:
@@ -163,10 +171,11 @@ class Backend:
                 {"status": status},
             ) from None
         call = self.call(session_id)
-        if actor != SYSTEM_ACTOR:
-            self.directory.user(actor).last_active_at = now
+        user = None if actor == SYSTEM_ACTOR else self.directory.user(actor)
         new, events = handle(call, move, actor=actor, now=now)
         self._store(new)
+        if user is not None:
+            user.last_active_at = now
         return self._outcome(new, events, now=now, resource=resource)
 
     def _store(self, call: CallRecord) -> None:

@@ -163,7 +163,7 @@ def _set_status(call: CallRecord, status: CallStatus, actor: str, now: float) ->
 def _decline(call: CallRecord, move: Move, actor: str, now: float) -> tuple[CallRecord, list[CallEvent]]:
     declines = {**call.declines, actor: move}
     status = CallStatus(move.value)
-    declined = replace(call, declines=declines)
+    declined = replace(call, declines=declines, last_actor=actor)
     events: list[CallEvent] = [MemberDeclined(session_id=call.session_id, member=actor, status=status, at=now)]
     if all(uid in declines for uid in call.ringing):
         # Everyone said no: the call is over. Busy only if nobody plainly rejected.

@@ -153,7 +153,7 @@ def ws_error(code: str, message: str, details: Json | None = None) -> Json:
 
 def call_log(call: CallRecord) -> Json:
     """A call as the Calls API's call log shows it (``GET /calls``)."""
-    duration = (call.ended_at - call.joined_at) if call.ended_at and call.joined_at else 0
+    duration = (call.ended_at - call.joined_at) if call.ended_at is not None and call.joined_at is not None else 0
     return {
         "sessionId": call.session_id,
         "status": call.status.value,

@@ -1,0 +1,132 @@
+"""``ringside serve`` as a real subprocess: start, serve, stop on SIGTERM; TLS banner; bad flags."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import ssl
+import sys
+
+import aiohttp
+import pytest
+from support import Api
+
+#: Real seconds the subprocess may take to start (imports included) or to stop.
+STARTUP = 20.0
+
+
+async def _spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "harness.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+
+
+async def _read_until(proc: asyncio.subprocess.Process, marker: str, *, deadline: float = STARTUP) -> list[str]:
+    """Lines of stdout up to and including the first one containing ``marker``."""
+    lines: list[str] = []
+    async with asyncio.timeout(deadline):
+        while True:
+            raw = await proc.stdout.readline()
+            if not raw:
+                err = await proc.stderr.read()
+                raise AssertionError(f"stdout ended before {marker!r}: {lines} / stderr {err.decode()}")
+            lines.append(raw.decode().rstrip("\n"))
+            if marker in lines[-1]:
+                return lines
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = await asyncio.wait_for(proc.communicate(), STARTUP)
+    return proc.returncode, out.decode()
+
+
+@pytest.fixture
+async def processes():
+    """Processes started by a test; killed (by their own id) if the test left them running."""
+    started: list[asyncio.subprocess.Process] = []
+    yield started
+    for proc in started:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def test_serve_plain(processes, tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    proc = await _spawn(
+        "serve", "--port", "0", "--no-tls", "--users", "alice,bob", "--clock", "virtual", "--journal", str(journal)
+    )
+    processes.append(proc)
+    lines = await _read_until(proc, "ringside: listening on")
+    url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", lines[-1]).group(1)
+    rest = await _read_until(proc, "ringside: control API")
+    assert any("clock virtual" in line and "users alice, bob" in line for line in rest), rest
+    assert rest[-1] == f"ringside: control API {url}/_ringside"
+
+    async with aiohttp.ClientSession() as http:
+        api = Api(http, url)
+        login = await api.login("alice")
+        assert login.me["settings"]["CLIENT_API_HOST"] == url.removeprefix("http://")
+        info = (await api.control("GET", "")).data
+        assert info["clock"]["kind"] == "virtual"
+        assert [u["uid"] for u in (await api.control("GET", "/users")).data] == ["alice", "bob"]
+
+    code, out = await _stop(proc)
+    assert code == 0
+    assert out.rstrip().endswith("ringside: stopped")
+    assert '"kind":"http.request"' in journal.read_text()
+
+
+async def test_serve_tls_prints_the_ca(processes, tmp_path):
+    tls_dir = tmp_path / "tls"
+    proc = await _spawn("serve", "--tls", "--tls-dir", str(tls_dir), "--users", "alice", "--clock", "virtual")
+    processes.append(proc)
+    lines = await _read_until(proc, "ringside: CA certificate")
+    url = re.search(r"listening on (https://127\.0\.0\.1:\d+)", "\n".join(lines)).group(1)
+    ca = tls_dir / "ca.pem"
+    assert f"ringside: CA certificate {ca} (NODE_EXTRA_CA_CERTS={ca})" in lines
+    context = ssl.create_default_context(cafile=str(ca))
+    async with aiohttp.ClientSession() as http, http.get(url + "/settings", ssl=context) as reply:
+        assert reply.status == 200
+    code, out = await _stop(proc)
+    assert code == 0 and "ringside: stopped" in out
+
+
+@pytest.mark.parametrize("clock", ["warp", "scaled:x", "scaled:0", ""])
+async def test_bad_clock_is_a_clear_error(processes, clock):
+    proc = await _spawn("serve", "--port", "0", "--no-tls", "--clock", clock)
+    processes.append(proc)
+    out, err = await asyncio.wait_for(proc.communicate(), STARTUP)
+    assert proc.returncode != 0
+    assert "ringside: cannot start: " in err.decode() and "clock" in err.decode()
+    assert "listening" not in out.decode()
+
+
+async def test_bad_group_flag(processes):
+    proc = await _spawn("serve", "--no-tls", "--group", "nomembers")
+    processes.append(proc)
+    _, err = await asyncio.wait_for(proc.communicate(), STARTUP)
+    assert proc.returncode == 2 and "--group wants GUID=uid1,uid2" in err.decode()
+
+
+async def test_port_in_use(processes, server):
+    proc = await _spawn("serve", "--no-tls", "--port", str(server.server.port))
+    processes.append(proc)
+    _, err = await asyncio.wait_for(proc.communicate(), STARTUP)
+    assert proc.returncode == 1 and "ringside: cannot start:" in err.decode()
+
+
+async def test_unknown_flag(processes):
+    proc = await _spawn("serve", "--no-such-flag")
+    processes.append(proc)
+    _, err = await asyncio.wait_for(proc.communicate(), STARTUP)
+    assert proc.returncode == 2 and "unrecognized arguments" in err.decode()
