@@ -9,7 +9,9 @@ import pytest
 from harness import oracles
 from harness.errors import CapabilityMissing, ComplianceViolation
 from harness.report.collect import ORACLE_NOTES, TIMELINE, TIMELINE_KINDS, compact, scenario_tags
+from harness.sut import AdapterService
 from harness.world import World
+from mockserver.server import MockServer
 
 #: Stash key: set when a step of the scenario failed (then oracle findings are notes, not a new failure).
 STEP_FAILED = pytest.StashKey[bool]()
@@ -17,13 +19,17 @@ STEP_FAILED = pytest.StashKey[bool]()
 
 def require_capabilities(request: pytest.FixtureRequest) -> None:
     """Skip the scenario if a ``@requires-<capability>`` tag names something the client lacks."""
-    world: World = request.getfixturevalue("world")
-    for tag in scenario_tags(request.node):
+    tags = scenario_tags(request.node)
+    if not any(t.startswith("requires-") or t == "needs-virtual-time" for t in tags):
+        return
+    service: AdapterService = request.getfixturevalue("ringside_service")
+    for tag in tags:
         if tag.startswith("requires-"):
             capability = tag.removeprefix("requires-")
-            if capability not in world.service.capabilities:
+            if capability not in service.capabilities:
                 pytest.skip(f"client lacks capability {capability}")
-    if "needs-virtual-time" in scenario_tags(request.node) and not world.virtual:
+    server: MockServer = request.getfixturevalue("ringside_server")
+    if "needs-virtual-time" in tags and not (server.virtual and "virtual-time" in service.capabilities):
         pytest.skip("needs virtual time (the client lacks capability virtual-time, or the clock is real)")
 
 

@@ -1,0 +1,253 @@
+"""The ringside adapter test service for refclient (``docs/adapter-protocol.md``, version 1).
+
+Run it as::
+
+    python -m refclient.service --port 0 [--host 127.0.0.1] [--quirks name[,name…]]
+
+It prints exactly one line on stdout when ready, ``ringside-adapter: listening on http://HOST:PORT``;
+logs go to stderr (level from ``--log-level`` or ``RINGSIDE_REFCLIENT_LOG``, default WARNING).
+Quirks (deliberate faults, :mod:`refclient.faults`) come from ``--quirks`` and from the environment
+variable ``RINGSIDE_REFCLIENT_QUIRKS``; the union of both is used. ``DELETE /`` stops the service,
+which then exits with status 0.
+
+Routes::
+
+    GET    /                 describe the service
+    POST   /                 create an instance  → 201, Location: /instances/N
+    POST   /instances/N      run a command       → 200 {"ok": …}
+    DELETE /instances/N      log out and free    → 204
+    DELETE /                 shut down           → 204, then exit 0
+
+Protocol errors are ``{"error": {"code", "message", "details"}}`` with HTTP 400 (``BAD_REQUEST``,
+``UNKNOWN_COMMAND``, ``NOT_SUPPORTED``) or 404 (``UNKNOWN_INSTANCE``, unknown routes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from refclient.client import SDK_VERSION
+from refclient.errors import CometChatError
+from refclient.faults import ENV_VAR, Quirks
+from refclient.instance import Instance, InstanceConfig, ProtocolError, bad_request
+
+__all__ = ["CAPABILITIES", "NAME", "READY_PREFIX", "AdapterService", "main"]
+
+log = logging.getLogger("refclient.service")
+
+#: The service's name in ``GET /``.
+NAME = "ringside-python-reference"
+#: Everything this service implements (all of protocol version 1).
+CAPABILITIES = [
+    "group-calls",
+    "custom-timeout",
+    "multi-device",
+    "virtual-time",
+    "active-call",
+    "generate-token",
+    "listeners",
+]
+#: The start of the one line printed on stdout when ready.
+READY_PREFIX = "ringside-adapter: listening on "
+#: Environment variable with the log level (e.g. ``INFO``, ``DEBUG``).
+LOG_ENV_VAR = "RINGSIDE_REFCLIENT_LOG"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class AdapterService:
+    """The test service: the instances, the routes, and the shutdown signal.
+
+    Args:
+        quirks: deliberate faults given to every client instance.
+    """
+
+    def __init__(self, quirks: Quirks | None = None) -> None:
+        self.quirks = quirks or Quirks()
+        self.instances: dict[str, Instance] = {}
+        self.stopped = asyncio.Event()
+        self._created = 0
+        self._session: aiohttp.ClientSession | None = None
+
+    def app(self) -> web.Application:
+        """The aiohttp application serving the protocol."""
+        app = web.Application(middlewares=[self._errors])
+        app.router.add_get("/", self.describe)
+        app.router.add_post("/", self.create)
+        app.router.add_delete("/", self.stop)
+        app.router.add_post("/instances/{id}", self.command)
+        app.router.add_delete("/instances/{id}", self.delete)
+        app.on_cleanup.append(self._cleanup)
+        return app
+
+    # -- routes -----------------------------------------------------------------------------------
+
+    async def describe(self, request: web.Request) -> web.Response:
+        """``GET /``."""
+        return web.json_response(
+            {
+                "name": NAME,
+                "version": SDK_VERSION,
+                "protocolVersion": 1,
+                "capabilities": CAPABILITIES,
+                "sdk": {"name": "refclient", "version": SDK_VERSION},
+                "quirks": self.quirks.enabled(),
+            }
+        )
+
+    async def create(self, request: web.Request) -> web.Response:
+        """``POST /``: a new, not yet logged-in instance."""
+        config = InstanceConfig.from_json(await _json_body(request))
+        self._created += 1
+        instance_id = str(self._created)
+        self.instances[instance_id] = Instance(config, self._http, self.quirks)
+        url = f"{request.url.origin()}/instances/{instance_id}"
+        return web.json_response({"url": url}, status=201, headers={"Location": url})
+
+    async def command(self, request: web.Request) -> web.Response:
+        """``POST /instances/{id}``: run a command; the client's own errors are ``ok: false``."""
+        instance = self._instance(request)
+        body = await _json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("command"), str):
+            raise bad_request('the body must be {"command": "...", "params": {...}}')
+        params = body.get("params")
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise bad_request("params must be an object or null")
+        try:
+            result = await instance.run(body["command"], params)
+        except CometChatError as exc:
+            return web.json_response({"ok": False, "error": exc.to_json()})
+        return web.json_response({"ok": True, "result": result})
+
+    async def delete(self, request: web.Request) -> web.Response:
+        """``DELETE /instances/{id}``: log out and free the instance."""
+        instance = self._instance(request)
+        del self.instances[request.match_info["id"]]
+        await instance.close()
+        return web.Response(status=204)
+
+    async def stop(self, request: web.Request) -> web.StreamResponse:
+        """``DELETE /``: reply, then let :func:`serve` shut everything down."""
+        response = web.Response(status=204)
+        await response.prepare(request)
+        await response.write_eof()
+        self.stopped.set()
+        return response
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _instance(self, request: web.Request) -> Instance:
+        instance = self.instances.get(request.match_info["id"])
+        if instance is None:
+            raise ProtocolError(404, "UNKNOWN_INSTANCE", f"no instance {request.match_info['id']!r}")
+        return instance
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        return self._session
+
+    async def close_instances(self) -> None:
+        """Close every instance (without logging out: the service is going away)."""
+        instances, self.instances = list(self.instances.values()), {}
+        await asyncio.gather(*(instance.close(logout=False) for instance in instances), return_exceptions=True)
+
+    async def _cleanup(self, app: web.Application) -> None:
+        await self.close_instances()
+        if self._session is not None:
+            await self._session.close()
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ProtocolError as exc:
+            return web.json_response(exc.to_json(), status=exc.status)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            error = ProtocolError(exc.status, "BAD_REQUEST", f"{request.method} {request.path}: {exc.reason}")
+            return web.json_response(error.to_json(), status=exc.status)
+        except Exception as exc:
+            log.exception("%s %s failed", request.method, request.path)
+            body = {"error": {"code": "INTERNAL_ERROR", "message": f"{type(exc).__name__}: {exc}", "details": None}}
+            return web.json_response(body, status=500)
+
+
+async def _json_body(request: web.Request) -> Any:
+    text = await request.text()
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise bad_request(f"the body is not JSON: {exc}") from None
+
+
+async def serve(host: str, port: int, quirks: Quirks) -> None:
+    """Serve until ``DELETE /`` or SIGINT/SIGTERM; print the ready line once listening."""
+    service = AdapterService(quirks)
+    runner = web.AppRunner(service.app(), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    print(f"{READY_PREFIX}http://{host}:{bound}", flush=True)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, service.stopped.set)
+    try:
+        await service.stopped.wait()
+    finally:
+        await runner.cleanup()
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m refclient.service", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--quirks",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help=f"comma-separated deliberate faults (also ${ENV_VAR}); known: {', '.join(Quirks.names())}",
+    )
+    parser.add_argument("--log-level", default=os.environ.get(LOG_ENV_VAR, "WARNING"), help="stderr log level")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    args = _parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    try:
+        quirks = Quirks.from_env().merged(Quirks.parse(",".join(args.quirks)))
+    except ValueError as exc:
+        print(f"refclient.service: {exc}", file=sys.stderr)
+        return 2
+    if quirks.enabled():
+        log.warning("deliberate faults on: %s", ", ".join(quirks.enabled()))
+    asyncio.run(serve(args.host, args.port, quirks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

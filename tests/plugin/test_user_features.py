@@ -1,0 +1,82 @@
+"""pytester: a user's own .feature file, in a fresh directory, runs against ringside's step library.
+
+The plugin is installed with ringside (entry point ``pytest11``), so a project needs no conftest: a
+feature file, a two-line test module, and a client. Also shows that a broken client fails the right
+scenario with a message that names the missing callback, and that the report is written and valid.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mockserver.schemas import validate
+
+pytest_plugins = ["pytester"]
+
+FEATURE = """\
+Feature: My app's calls
+  @id-MY-001
+  Scenario: Bob answers
+    Given alice and bob are logged in
+    When alice calls bob with a video call
+    Then bob receives onIncomingCallReceived within 1 second
+    When bob accepts the call
+    Then alice receives onOutgoingCallAccepted
+
+  @id-MY-002
+  Scenario: Alice gives up
+    Given alice and bob are logged in
+    When alice calls bob
+    Then bob receives onIncomingCallReceived
+    When alice cancels the call
+    Then bob receives onIncomingCallCancelled within 1 second
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".feature", my_calls=FEATURE)
+    pytester.makepyfile(test_my_calls='from pytest_bdd import scenarios\n\nscenarios("my_calls.feature")\n')
+    return pytester
+
+
+def test_a_users_feature_runs_against_the_step_library(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(
+        "--ringside-client", "python", "--ringside-report-dir", "rep", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2)
+    report = json.loads((project.path / "rep" / "latest" / "report.json").read_text())
+    assert validate("report/report", report) == []
+    assert report["summary"]["passed"] == 2
+    assert {row["id"] for row in report["scenarios"]} == {"MY-001", "MY-002"}
+    assert all(row["timeline"] for row in report["scenarios"])
+    assert (project.path / "rep" / "latest" / "junit.xml").read_text().count("<testcase") == 2
+
+
+def test_a_client_that_skips_a_callback_fails_the_right_scenario(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(
+        "--ringside-client", "python:skip-cancelled-callback", "--ringside-report-dir", "rep", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*bob should have received onIncomingCallCancelled within 1 s*"])
+    report = json.loads((project.path / "rep" / "latest" / "report.json").read_text())
+    verdicts = {row["id"]: row["verdict"] for row in report["scenarios"]}
+    assert verdicts == {"MY-001": "passed", "MY-002": "failed"}
+    failed = next(row for row in report["scenarios"] if row["id"] == "MY-002")
+    assert "onIncomingCallCancelled" in failed["failure"]
+
+
+def test_a_missing_capability_skips_with_its_reason(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".feature",
+        needs=(
+            "Feature: needs\n  @requires-teleport\n  Scenario: Beam me up\n"
+            "    Given alice and bob are logged in\n    When alice calls bob\n"
+        ),
+    )
+    pytester.makepyfile(test_needs='from pytest_bdd import scenarios\n\nscenarios("needs.feature")\n')
+    result = pytester.runpytest_subprocess("--ringside-client", "python", "-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*client lacks capability teleport*"])

@@ -1,0 +1,218 @@
+"""The adapter test service: the protocol's routes, errors, callbacks and lifecycle.
+
+The service runs in-process (aiohttp's TestServer) against the real mock server (in a thread, TLS on);
+one test starts ``python -m refclient.service`` as the harness does and stops it with ``DELETE /``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from refclient.faults import Quirks
+from refclient.service import CAPABILITIES, READY_PREFIX, AdapterService
+
+mockserver_server = pytest.importorskip("mockserver.server")
+mockserver_config = pytest.importorskip("mockserver.config")
+schemas = pytest.importorskip("mockserver.schemas")
+
+DEADLINE = 10.0
+SOURCE = Path(__file__).resolve().parents[2] / "clients" / "python"
+
+
+@pytest.fixture
+def mock() -> Iterator[Any]:
+    config = mockserver_config.ServerConfig(tls=True, users=["alice", "bob"], clock="virtual")
+    server = mockserver_server.MockServer(config).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(AdapterService(Quirks()).app())) as client:
+        yield client
+
+
+def create_body(mock: Any, tag: str, uid: str, *, clock: str = "virtual") -> dict[str, Any]:
+    host = mock.url.split("//", 1)[1]
+    body = {
+        "tag": tag,
+        "appId": "ringside",
+        "region": "eu",
+        "server": {
+            "clientHost": host,
+            "adminHost": host,
+            "baseUrl": mock.url,
+            "wsUrl": mock.ws_url,
+            "tls": True,
+            "caFile": mock.ca_file,
+        },
+        "user": {"uid": uid, "authKey": mockserver_config.DEFAULT_API_KEY, "authToken": None},
+        "callbackUrl": f"{mock.url}/_ringside/callbacks/{tag}",
+        "clock": {"mode": clock, "now": mock.now() if clock == "virtual" else None},
+    }
+    assert schemas.validate("adapter/create-instance-request", body) == []
+    return body
+
+
+async def create(service: TestClient[Any, Any], body: dict[str, Any]) -> str:
+    response = await service.post("/", json=body)
+    assert response.status == 201, await response.text()
+    reply = await response.json()
+    assert schemas.validate("adapter/create-instance-reply", reply) == []
+    assert response.headers["Location"] == reply["url"]
+    return urlsplit(reply["url"]).path  # TestClient takes paths
+
+
+async def run(service: TestClient[Any, Any], url: str, command: str, **params: Any) -> dict[str, Any]:
+    response = await service.post(url, json={"command": command, "params": params})
+    assert response.status == 200, await response.text()
+    reply: dict[str, Any] = await response.json()
+    assert schemas.validate("adapter/command-reply", reply) == [], reply
+    return reply
+
+
+async def callbacks(mock: Any, tag: str) -> list[tuple[int, str, str, str]]:
+    data = await asyncio.to_thread(mock.data, "GET", f"/callbacks/{tag}")
+    for callback in data:
+        assert schemas.validate("adapter/callback", callback) == [], callback
+    return [(c["seq"], c["listenerId"], c["callback"], c["call"]["status"]) for c in data]
+
+
+async def sync(service: TestClient[Any, Any], mock: Any, url: str) -> dict[str, Any]:
+    """``sync`` until the instance has received every frame the server sent it (as the harness does)."""
+    for _ in range(100):
+        result = (await run(service, url, "sync"))["result"]
+        assert schemas.validate("adapter/sync-result", result) == []
+        devices = await asyncio.to_thread(mock.data, "GET", "/devices")
+        sent = [d["framesSent"] for d in devices if d["resource"] == result["resource"]]
+        if sent and sent[0] == result["framesReceived"]:
+            return result
+    raise AssertionError("sync never converged")
+
+
+async def test_describe(service):
+    response = await service.get("/")
+    info = await response.json()
+    assert schemas.validate("adapter/service-info", info) == []
+    assert info["name"] == "ringside-python-reference"
+    assert info["capabilities"] == CAPABILITIES
+
+
+async def test_a_call_through_the_protocol_with_callbacks(service, mock):
+    alice = await create(service, create_body(mock, "alice-1", "alice"))
+    bob = await create(service, create_body(mock, "bob-1", "bob"))
+    for url in (alice, bob):
+        login = await run(service, url, "login")
+        assert schemas.validate("adapter/user", login["result"]) == []
+        assert (await run(service, url, "addCallListener", id="main"))["result"] is None
+    started = await run(
+        service, alice, "initiateCall", receiver="bob", receiverType="user", callType="audio", timeout=2.7
+    )
+    sid = started["result"]["sessionId"]
+    assert schemas.validate("adapter/call", started["result"]) == []
+    await sync(service, mock, bob)
+    assert await callbacks(mock, "bob-1") == [(1, "main", "onIncomingCallReceived", "initiated")]
+
+    active = await run(service, alice, "getActiveCall")
+    assert active["result"]["sessionId"] == sid
+    now = (await run(service, alice, "sync"))["result"]["now"]
+    moved = await run(service, alice, "advanceTime", to=now)
+    assert schemas.validate("adapter/advance-time-result", moved["result"]) == []
+    assert moved["result"]["nextTimer"] == now + 2  # 2.7 floored
+
+    moved = await run(service, alice, "advanceTime", to=now + 2)
+    assert moved["result"]["now"] == now + 2
+    assert await callbacks(mock, "alice-1") == [(1, "main", "onOutgoingCallRejected", "unanswered")]
+    await sync(service, mock, bob)
+    assert (await callbacks(mock, "bob-1"))[-1] == (2, "main", "onIncomingCallCancelled", "unanswered")
+    assert (await run(service, alice, "getActiveCall"))["result"] is None
+
+    token = await run(service, alice, "generateToken", sessionId=sid)
+    assert schemas.validate("adapter/generate-token-result", token["result"]) == []
+    refused = await run(service, bob, "acceptCall", sessionId="v1.nope")
+    assert refused["ok"] is False and refused["error"]["code"] == "ERR_CALL_NOT_FOUND"
+
+    response = await service.delete(bob)
+    assert response.status == 204
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"command": "fly"}, 400, "UNKNOWN_COMMAND"),
+        ({"command": "acceptCall", "params": {}}, 400, "BAD_REQUEST"),
+        (
+            {
+                "command": "initiateCall",
+                "params": {"receiver": "b", "receiverType": "user", "callType": "audio", "timeout": "soon"},
+            },
+            400,
+            "BAD_REQUEST",
+        ),
+        ({"params": {}}, 400, "BAD_REQUEST"),
+        ({"command": "advanceTime", "params": {"to": 1}}, 400, "NOT_SUPPORTED"),
+    ],
+)
+async def test_protocol_errors(service, mock, body, status, code):
+    url = await create(service, create_body(mock, "x", "alice", clock="real"))
+    response = await service.post(url, json=body)
+    assert response.status == status
+    reply = await response.json()
+    assert schemas.validate("adapter/protocol-error", reply) == []
+    assert reply["error"]["code"] == code
+
+
+async def test_protocol_errors_outside_commands(service, mock):
+    response = await service.post("/instances/42", json={"command": "sync"})
+    assert (response.status, (await response.json())["error"]["code"]) == (404, "UNKNOWN_INSTANCE")
+    response = await service.post("/", data=b"{not json")
+    assert (response.status, (await response.json())["error"]["code"]) == (400, "BAD_REQUEST")
+    response = await service.post("/", json={"appId": "ringside"})
+    assert (response.status, (await response.json())["error"]["code"]) == (400, "BAD_REQUEST")
+    url = await create(service, create_body(mock, "y", "alice"))
+    response = await service.post(url, json={"command": "advanceTime", "params": {"to": 1.0}})
+    assert (response.status, (await response.json())["error"]["code"]) == (400, "BAD_REQUEST")  # backwards
+    assert (await service.delete(url)).status == 204
+    response = await service.delete(url)
+    assert response.status == 404
+
+
+async def test_the_service_process_prints_its_address_and_exits_on_delete(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")])}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "refclient.service",
+        "--port",
+        "0",
+        "--quirks",
+        "no-echo-suppression",
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), DEADLINE)).decode()
+        assert line.startswith(READY_PREFIX + "http://127.0.0.1:"), line
+        url = line[len(READY_PREFIX) :].strip()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url + "/") as response:
+                assert (await response.json())["quirks"] == ["no-echo-suppression"]
+            async with http.delete(url + "/") as response:
+                assert response.status == 204
+        assert await asyncio.wait_for(process.wait(), DEADLINE) == 0
+        assert await process.stdout.read() == b""  # exactly one line on stdout
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
