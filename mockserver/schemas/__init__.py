@@ -323,11 +323,7 @@ def _unexpected_keys(instance: object, schema_node: object) -> list[str]:
         return []
     declared = schema_node.get("properties", {})
     patterns = schema_node.get("patternProperties", {})
-    return [
-        key
-        for key in instance
-        if key not in declared and not any(re.search(pattern, key) for pattern in patterns)
-    ]
+    return [key for key in instance if key not in declared and not any(re.search(pattern, key) for pattern in patterns)]
 
 
 def _render_path(parts: Iterable[object]) -> str:

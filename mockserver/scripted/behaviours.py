@@ -265,7 +265,7 @@ def parse_steps(text: str, path: Path = ()) -> CalleeBehaviour:
 
 def _parse_step(text: str, path: Path) -> AnswerStep:
     match = _STEP.match(text)
-    if match:
+    if match and not (match["end"] and match["action"] != "accept"):
         if match["noanswer"]:
             return AnswerStep(answer=Answer.NOANSWER)
         end = Delay.fixed(float(match["end"])) if match["end"] else None
@@ -435,7 +435,9 @@ def parse_call(value: Any, path: Path = ()) -> CallPlan:
         raise BehaviourError(f"a call is an object with at least 'to', not {type(value).__name__}", path)
     unknown = sorted(set(value) - _CALL_KEYS)
     if unknown:
-        raise BehaviourError(f"unknown call key {unknown[0]!r}; use {', '.join(sorted(_CALL_KEYS))}", (*path, unknown[0]))
+        raise BehaviourError(
+            f"unknown call key {unknown[0]!r}; use {', '.join(sorted(_CALL_KEYS))}", (*path, unknown[0])
+        )
     to = value.get("to")
     if not isinstance(to, str) or not to:
         raise BehaviourError("a call needs 'to': the uid or guid to call", (*path, "to"))

@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core import ErrorCode, RingsideError
+from mockserver.core.directory import ID_PATTERN
 from mockserver.scripted.behaviours import CalleeBehaviour, MagicIdError, is_magic, parse_magic_uid
 from mockserver.scripted.faults import FaultBook
 from mockserver.scripted.script import Script
@@ -91,8 +93,8 @@ class Scripting:
             RingsideError: ERR_SCRIPT_INVALID for a ``ring-…`` uid that breaks the grammar (a login
                 gets this error; a call to it fails as an unknown receiver; both are journaled).
         """
-        if not self.hub.config.magic_users or not is_magic(uid):
-            return False
+        if not self.hub.config.magic_users or not is_magic(uid) or not ID_PATTERN.match(uid):
+            return False  # an over-long or non-URL-safe id is refused by the directory itself
         try:
             behaviour = parse_magic_uid(uid)
         except MagicIdError as exc:
@@ -115,7 +117,9 @@ class Scripting:
                     continue
                 self._scripted(uid, behaviour, source="magic")
 
-    def _scripted(self, uid: str, behaviour: CalleeBehaviour | None, *, source: str, seed: int | None = None) -> ScriptedUser:
+    def _scripted(
+        self, uid: str, behaviour: CalleeBehaviour | None, *, source: str, seed: int | None = None
+    ) -> ScriptedUser:
         user = self.users.get(uid)
         if user is None:
             rng = random.Random(f"{self.seed if seed is None else seed}:{uid}")
@@ -147,10 +151,9 @@ class Scripting:
         for group in script.groups:
             for uid in group.members:
                 if uid not in directory.users:
-                    if self.on_demand(uid):
-                        directory.add_user(uid, now=now)
-                    else:
-                        directory.add_user(uid, now=now)
+                    with contextlib.suppress(RingsideError):  # malformed magic ids were refused by parse_script
+                        self.on_demand(uid)  # a magic member gets its scripted device first
+                    directory.add_user(uid, now=now)
             directory.add_group(group.guid, name=group.name, members=list(group.members), now=now)
         fault_ids = [
             (await self.faults.arm(spec, source=f"script:{script_id}", seed=seed)).id for spec in script.faults
@@ -175,9 +178,10 @@ class Scripting:
         for uid, user in list(self.users.items()):
             if user.source == "magic":
                 continue
-            if is_magic(uid) and self.hub.config.magic_users:
+            magic = _magic_or_none(uid) if self.hub.config.magic_users else None
+            if magic is not None:
                 user.disconnect()
-                user.set_behaviour(parse_magic_uid(uid), source="magic")
+                user.set_behaviour(magic, source="magic")
                 user.connect()
                 continue
             user.disconnect()
@@ -204,6 +208,13 @@ class Scripting:
             "users": [u.describe() for u in self.users.values()],
             "magicUsers": self.hub.config.magic_users,
         }
+
+
+def _magic_or_none(uid: str) -> CalleeBehaviour | None:
+    try:
+        return parse_magic_uid(uid)
+    except MagicIdError:
+        return None
 
 
 def scripting_of(hub: Hub) -> Scripting:

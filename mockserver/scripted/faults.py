@@ -25,6 +25,7 @@ but ``close`` only closes real sockets.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -111,7 +112,7 @@ def parse_fault(value: Any, path: Path = ()) -> FaultSpec:
     if unknown:
         raise BehaviourError(f"unknown fault key {unknown[0]!r}; use {', '.join(sorted(_KEYS))}", (*path, unknown[0]))
     try:
-        kind = FaultKind(value.get("kind"))
+        kind = FaultKind(str(value.get("kind")))
     except ValueError:
         kinds = ", ".join(k.value for k in FaultKind)
         raise BehaviourError(f"kind must be one of {kinds}, not {value.get('kind')!r}", (*path, "kind")) from None
@@ -403,11 +404,11 @@ class FaultBook:
             self._closing.add(device.conn_id)
             task = loop.create_task(device.peer.close(f"ringside fault {fault.id}"))
             self._tasks.add(task)
-            task.add_done_callback(lambda t, conn=device.conn_id: self._closed(t, conn))
+            task.add_done_callback(functools.partial(self._closed, conn=device.conn_id))
         # Let the close frames go out now (the close handshake itself is not waited for).
         await asyncio.sleep(0)
 
-    def _closed(self, task: asyncio.Task[Any], conn: int) -> None:
+    def _closed(self, task: asyncio.Task[Any], *, conn: int) -> None:
         self._tasks.discard(task)
         self._closing.discard(conn)
         if not task.cancelled() and task.exception() is not None:

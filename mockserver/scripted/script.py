@@ -16,9 +16,11 @@ from mockserver.scripted.behaviours import (
     BehaviourError,
     CalleeBehaviour,
     CallPlan,
+    MagicIdError,
     Path,
     parse_answer,
     parse_call,
+    parse_magic_uid,
     render_path,
 )
 from mockserver.scripted.faults import FaultSpec, parse_fault
@@ -94,7 +96,9 @@ def parse_script(data: Any) -> Script:
             problems.append(Problem(exc.path, exc.message))
             continue
         if user.uid in seen:
-            problems.append(Problem(("users", i, "uid"), f"user {user.uid!r} is already scripted at users[{seen[user.uid]}]"))
+            problems.append(
+                Problem(("users", i, "uid"), f"user {user.uid!r} is already scripted at users[{seen[user.uid]}]")
+            )
         seen[user.uid] = i
         users.append(user)
     groups: list[GroupScript] = []
@@ -139,6 +143,14 @@ def _uid(value: Any, path: Path, what: str = "uid") -> str:
     return value
 
 
+def _check_magic(uid: str, path: Path) -> None:
+    """A ``ring-…`` uid the script calls or groups must be a well-formed magic id (typos show here)."""
+    try:
+        parse_magic_uid(uid)
+    except MagicIdError as exc:
+        raise BehaviourError(exc.message, path) from None
+
+
 def _parse_user(item: Any, path: Path) -> UserScript:
     if not isinstance(item, dict):
         raise BehaviourError("a user is an object with at least 'uid'", path)
@@ -157,6 +169,8 @@ def _parse_user(item: Any, path: Path) -> UserScript:
     for i, plan in enumerate(plans):
         if plan.receiver_type == "user" and plan.to == uid:
             raise BehaviourError(f"{uid!r} cannot call themself", (*path, "calls", i, "to"))
+        if plan.receiver_type == "user":
+            _check_magic(plan.to, (*path, "calls", i, "to"))
     return UserScript(uid=uid, name=name, answer=answer, calls=plans)
 
 
@@ -171,6 +185,8 @@ def _parse_group(item: Any, path: Path) -> GroupScript:
     if not isinstance(members, list) or not members:
         raise BehaviourError("members must be a non-empty list of uids", (*path, "members"))
     uids = tuple(_uid(m, (*path, "members", i)) for i, m in enumerate(members))
+    for i, uid in enumerate(uids):
+        _check_magic(uid, (*path, "members", i))
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         raise BehaviourError("name must be a string", (*path, "name"))

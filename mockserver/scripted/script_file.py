@@ -58,9 +58,14 @@ def check_script_data(data: Any) -> Script:
         ScriptInvalid: every problem, each rendered as ``path: message``.
     """
     problems = schema_problems(data)
+    try:
+        script = parse_script(data)
+    except ScriptInvalid as exc:
+        # Rule problems the schema did not already report (at, above or below the same place).
+        problems += [p for p in exc.problems if not any(_related(p.path, q.path) for q in problems)]
     if problems:
         raise ScriptInvalid(sorted(problems, key=lambda p: _path_key(p.path)))
-    return parse_script(data)
+    return script
 
 
 def load_script_text(text: str, filename: str = "<script>") -> Script:
@@ -75,17 +80,20 @@ def load_script_text(text: str, filename: str = "<script>") -> Script:
         duplicates = list(_duplicate_keys(root)) if root is not None else []
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = _yaml_error_line(exc, text)
         problem = f"{exc.problem or 'bad YAML'}" + (f" ({exc.context})" if exc.context else "")
         message = f"{filename}:{line}: YAML syntax error: {problem}"
         raise ScriptInvalid([Problem((), f"YAML syntax error: {problem}")], rendered=[message]) from None
     except yaml.YAMLError as exc:
-        raise ScriptInvalid([Problem((), f"YAML error: {exc}")], rendered=[f"{filename}:1: YAML error: {exc}"]) from None
+        raise ScriptInvalid(
+            [Problem((), f"YAML error: {exc}")], rendered=[f"{filename}:1: YAML error: {exc}"]
+        ) from None
     finally:
         loader.dispose()
     if duplicates:
-        problems = [Problem(path, f"duplicate key {path[-1]!r} (YAML would silently keep the last)") for path, _ in duplicates]
+        problems = [
+            Problem(path, f"duplicate key {path[-1]!r} (YAML would silently keep the last)") for path, _ in duplicates
+        ]
         rendered = [f"{filename}:{line}: {problem}" for (_, line), problem in zip(duplicates, problems, strict=True)]
         raise ScriptInvalid(problems, rendered=rendered)
     if data is None:
@@ -139,6 +147,18 @@ def line_of(root: yaml.Node | None, path: Path) -> int:
         else:
             break
     return line
+
+
+def _yaml_error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
+    """Where a YAML syntax error is: where parsing failed, unless that is the end of the file
+    (an unclosed bracket or quote), in which case where the unclosed thing started."""
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem is None:
+        return context.line + 1 if context is not None else 1
+    at_end = problem.line >= len(text.rstrip().splitlines())
+    if at_end and context is not None:
+        return context.line + 1
+    return problem.line + 1
 
 
 def _key_matches(key: yaml.Node, part: PathPart) -> bool:
@@ -196,6 +216,11 @@ def _short(value: Any) -> str:
 def _shorten(message: str, limit: int = _MAX_MESSAGE) -> str:
     message = re.sub(r"\s+", " ", message)
     return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def _related(a: Path, b: Path) -> bool:
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
 
 def _path_key(path: Path) -> tuple[tuple[int, str], ...]:

@@ -25,8 +25,6 @@ from mockserver.scripted.behaviours import Answer, AnswerStep, CalleeBehaviour, 
 from mockserver.scripted.frames import TERMINAL, CallFrame
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from mockserver.hub import Device, Hub
     from mockserver.timers import Timer
 
@@ -182,24 +180,28 @@ class ScriptedUser:
     # -- acting ------------------------------------------------------------------------------------
 
     def schedule_calls(self, plans: tuple[CallPlan, ...]) -> None:
-        """Plan the outgoing calls of a script, timed from now."""
+        """Plan the outgoing calls of a script, timed from now (``count`` calls, ``every`` apart)."""
         for plan in plans:
-            start = plan.at.draw(self.rng)
+            offset = plan.at.draw(self.rng)
             for k in range(plan.count):
-                offset = start + sum(plan.every.draw(self.rng) for _ in range(k)) if plan.every else start
-                label = f"script:{self.uid}:call:{plan.to}"
-                timer = self.hub.timers.call_later(offset, self._placer(plan), label=label)
-                self.plan_timers.append(timer)
-                self._journal("planned", action="call", to=plan.to, due=timer.due)
+                if k and plan.every is not None:
+                    offset += plan.every.draw(self.rng)
+                self._plan_call(plan, offset)
 
-    def _placer(self, plan: CallPlan) -> Callable[[], Awaitable[None]]:
+    def _plan_call(self, plan: CallPlan, delay: float) -> None:
+        holder: list[Timer] = []
+
         async def place() -> None:
+            if holder and holder[0] in self.plan_timers:
+                self.plan_timers.remove(holder[0])
             await self._place(plan)
 
-        return place
+        timer = self.hub.timers.call_later(delay, place, label=f"script:{self.uid}:call:{plan.to}")
+        holder.append(timer)
+        self.plan_timers.append(timer)
+        self._journal("planned", action="call", to=plan.to, due=timer.due)
 
     async def _place(self, plan: CallPlan) -> None:
-        self.plan_timers = [t for t in self.plan_timers if not t.cancelled and t.due > self.hub.clock.now()]
         self._journal("act", action="call", to=plan.to, receiverType=plan.receiver_type, callType=plan.call_type)
         try:
             outcome = await self.hub.initiate(
