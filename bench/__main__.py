@@ -28,7 +28,9 @@ def bench_core(rounds: int = 20_000) -> dict[str, float]:
         backend.directory.add_user(uid, now=0.0)
     start = time.perf_counter()
     for i in range(rounds):
-        out = backend.initiate("alice", receiver="bob", receiver_type="user", call_type="audio", now=float(i), resource="a")
+        out = backend.initiate(
+            "alice", receiver="bob", receiver_type="user", call_type="audio", now=float(i), resource="a"
+        )
         sid = out.call.session_id
         backend.update("bob", sid, Move.ACCEPT.value, now=float(i), resource="b")
         backend.update("alice", sid, Move.END.value, now=float(i), resource="a")
@@ -42,8 +44,15 @@ async def _login(session: aiohttp.ClientSession, url: str, uid: str) -> tuple[st
     async with session.put(f"{url}/me", headers={"authToken": token, "resource": f"dev-{uid}"}, json={}) as r:
         jwt = (await r.json())["data"]["jwt"]
     ws = await session.ws_connect(url.replace("http", "ws") + "/")
-    await ws.send_json({"appId": "ringside", "deviceId": f"dev-{uid}", "type": "auth", "sender": uid,
-                        "body": {"auth": jwt, "deviceId": f"dev-{uid}", "presenceSubscription": "NONE", "params": {}}})
+    await ws.send_json(
+        {
+            "appId": "ringside",
+            "deviceId": f"dev-{uid}",
+            "type": "auth",
+            "sender": uid,
+            "body": {"auth": jwt, "deviceId": f"dev-{uid}", "presenceSubscription": "NONE", "params": {}},
+        }
+    )
     await ws.receive_json(timeout=5)
     return token, ws
 
@@ -59,16 +68,22 @@ async def bench_server(cycles: int = 400) -> dict[str, float]:
         start = time.perf_counter()
         for _ in range(cycles):
             t0 = time.perf_counter()
-            async with session.post(f"{server.url}/v3.0/calls", headers={"authToken": ta, "resource": "dev-alice"},
-                                    json={"type": "audio", "receiverType": "user", "category": "call", "receiver": "bob"}) as r:
+            async with session.post(
+                f"{server.url}/v3.0/calls",
+                headers={"authToken": ta, "resource": "dev-alice"},
+                json={"type": "audio", "receiverType": "user", "category": "call", "receiver": "bob"},
+            ) as r:
                 sid = (await r.json())["data"]["data"]["entities"]["on"]["entity"]["sessionid"]
             latencies.append(time.perf_counter() - t0)
             await wsb.receive_json(timeout=5)
             await wsa.receive_json(timeout=5)
             for token, dev, status in ((tb, "dev-bob", "ongoing"), (ta, "dev-alice", "ended")):
                 t0 = time.perf_counter()
-                async with session.put(f"{server.url}/v3.0/calls/{sid}", headers={"authToken": token, "resource": dev},
-                                       json={"status": status}) as r:
+                async with session.put(
+                    f"{server.url}/v3.0/calls/{sid}",
+                    headers={"authToken": token, "resource": dev},
+                    json={"status": status},
+                ) as r:
                     await r.read()
                 latencies.append(time.perf_counter() - t0)
                 await wsa.receive_json(timeout=5)
