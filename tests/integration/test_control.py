@@ -174,8 +174,8 @@ async def test_ring_expiry_on_the_virtual_clock(make_server, http):
 
 
 async def test_ring_expiry_on_a_scaled_clock(make_server, http):
-    """The real-time timer path: 30 clock seconds at 1000x are 30 ms; waited for with a deadline, not a sleep."""
-    server = make_server(clock="scaled:1000", ring_timeout=30)
+    """The real-time timer path: 30 clock seconds at 100x are 300 ms; waited for with a deadline, not a sleep."""
+    server = make_server(clock="scaled:100", ring_timeout=30)
     api = Api(http, server.url)
     alice, bob = await api.login("alice"), await api.login("bob")
     device = await online_device(http, server.ws_url, bob, "WEB-B")
@@ -187,7 +187,8 @@ async def test_ring_expiry_on_a_scaled_clock(make_server, http):
     assert sid_of(expired["body"]) == sid
     ended_at = expired["body"]["data"]["entities"]["on"]["entity"]["endedAt"]
     initiated_at = first["body"]["data"]["entities"]["on"]["entity"]["initiatedAt"]
-    assert ended_at - initiated_at in (29, 30, 31), "expiry lands on the scaled clock's due time"
+    # whole clock seconds, and up to 100 ms of real lateness (10 clock s at 100x) on a loaded CI machine
+    assert 29 <= ended_at - initiated_at <= 40, "expiry lands on the scaled clock's due time"
     refused = await api.control("POST", "/clock/advance", {"seconds": 1})
     assert refused.code == "ERR_CLOCK_REFUSED", "only a virtual clock can be moved"
 
