@@ -7,8 +7,9 @@ fed to the client directly, and time moves only through the VirtualClock.
 from __future__ import annotations
 
 import pytest
-from refclient import CometChatError, Quirks
 from refclient_support import T0, call_message, frame, logged_in
+
+from refclient import CometChatError, Quirks
 
 
 async def test_login_headers_and_prefix_switch():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from refclient import VirtualClock
 
 T0 = 1000.0

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from refclient import CallbackName, CallListener, CometChatError, RingingClient, VirtualClock
 
 mockserver_server = pytest.importorskip("mockserver.server")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from refclient_support import T0, call_message
+
 from refclient import Call, User
 from refclient.model import MalformedMessage
-from refclient_support import T0, call_message
 
 
 def test_parses_every_field_from_where_the_sdk_reads_it():

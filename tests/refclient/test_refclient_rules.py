@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from refclient_support import call_message
+
 from refclient import Call, Quirks, resolve_timeout
 from refclient.listeners import CallbackName as CB
 from refclient.rules import Dispatch, EndActive, plan_dispatch
-from refclient_support import call_message
 
 NEVER, BEFORE, AFTER = EndActive.NEVER, EndActive.BEFORE_CALLBACKS, EndActive.AFTER_CALLBACKS
 

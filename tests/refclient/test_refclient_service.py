@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+
 from refclient.faults import Quirks
 from refclient.service import CAPABILITIES, READY_PREFIX, AdapterService
 
