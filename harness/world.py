@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import itertools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import AdapterError, CapabilityMissing, ComplianceViolation, ScenarioError
 from harness.sut import AdapterService, ClientInstance
 from mockserver.clock import RealClock
+from mockserver.hub import Hub
 from mockserver.server import MockServer
 
 Json = dict[str, Any]
@@ -24,6 +26,8 @@ Json = dict[str, Any]
 SETTLE_DEADLINE = 5.0
 #: Real-time slack added to "within N seconds" when the clock is real.
 REAL_TIME_SLACK = 0.3
+#: How far short of an instant :meth:`World.approach` leaves the clients (virtual seconds).
+APPROACH_GAP = 0.001
 #: The listener id the "logged in" steps register on every instance.
 DEFAULT_LISTENER = "main"
 CALLBACKS = (
@@ -100,6 +104,15 @@ class World:
         if not self.server.call(lambda hub: uid in hub.backend.directory.users):
             self.server.add_user(uid)
 
+    def magic_user(self, uid: str) -> None:
+        """Bring a magic uid (``ring-accept-2s@x``) into being as the server does on first use, so it
+        gets its scripted device (creating it as a plain user would not)."""
+
+        def create(hub: Hub) -> None:
+            hub.user_or_create(uid)
+
+        self.server.call(create)
+
     def party(self, name: str) -> Party:
         """A party by the name a step used ("alice", "alice's phone")."""
         try:
@@ -107,11 +120,49 @@ class World:
         except KeyError:
             raise ScenarioError(f"no party called {name!r}; known: {', '.join(self.parties) or 'none'}") from None
 
+    def add_parties(self, names: list[str]) -> list[Party]:
+        """Several users (uid = name), each with one instance, created and logged in concurrently
+        (instances start in parallel; they join the scenario in the order given), then the default
+        listener on each."""
+        if len(names) < 2 or len(set(names)) < len(names) or any(n in self.parties for n in names):
+            return [self.add_party(name, name) for name in names]
+        for name in names:
+            self.ensure_user(name)
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            futures = [pool.submit(self._new_instance, name, name, login=True) for name in names]
+        parties = []
+        failure: BaseException | None = None
+        for name, future in zip(names, futures, strict=True):
+            if (problem := future.exception()) is not None:
+                failure = failure or problem
+                continue
+            party = Party(name=name, uid=name, instance=future.result())
+            self.parties[name] = party  # registered even if a sibling failed, so close() deletes it
+            parties.append(party)
+        if failure is not None:
+            raise failure
+        self.settle()
+        for party in parties:
+            self.add_listener(party, DEFAULT_LISTENER)
+        return parties
+
     def add_party(self, name: str, uid: str, *, login: bool = True, listener: bool = True) -> Party:
         """Create a client instance for ``uid`` named ``name``; log it in and add the default listener."""
         if uid in {p.uid for p in self.parties.values()} and "multi-device" not in self.service.capabilities:
             raise CapabilityMissing("client lacks capability multi-device")
         self.ensure_user(uid)
+        instance = self._new_instance(name, uid, login=False)
+        party = Party(name=name, uid=uid, instance=instance)
+        self.parties[name] = party
+        if login:
+            instance.ok("login")
+            self.settle()
+        if listener:
+            self.add_listener(party, DEFAULT_LISTENER)
+        return party
+
+    def _new_instance(self, name: str, uid: str, *, login: bool) -> ClientInstance:
+        """Create (and optionally log in) one instance; touches no scenario state, so it may run in a thread."""
         tag = f"s{self.number}-{name.replace(' ', '_').replace(chr(39), '')}"
         params = {
             "tag": tag,
@@ -130,14 +181,9 @@ class World:
             "clock": {"mode": "virtual" if self.virtual else "real", "now": self.server.now()},
         }
         instance = self.service.create(tag=tag, uid=uid, params=params)
-        party = Party(name=name, uid=uid, instance=instance)
-        self.parties[name] = party
         if login:
             instance.ok("login")
-            self.settle()
-        if listener:
-            self.add_listener(party, DEFAULT_LISTENER)
-        return party
+        return instance
 
     def add_listener(self, party: Party, listener_id: str) -> None:
         """Register a call listener on ``party``."""
@@ -160,6 +206,45 @@ class World:
             party.last_call = result.result
         self.settle()
         return result
+
+    def act_at_once(self, actions: list[tuple[str, str, Json]]) -> list[Any]:
+        """Run several commands at one instant: each is sent as soon as the previous one returned,
+        with no settling in between (frames of the first may still be in flight), then settle."""
+        results = []
+        for name, command, params in actions:
+            party = self.party(name)
+            result = party.instance.command(command, params)
+            party.last_result, party.last_error = result.result, result.error
+            if result.ok and isinstance(result.result, dict) and "sessionId" in result.result:
+                party.last_call = result.result
+            results.append(result)
+        self.settle()
+        return results
+
+    def replay_later(self, name: str, status: str, seconds: float) -> None:
+        """A late duplicate: ``seconds`` from now (server clock) the server sends ``name``'s device, once
+        more and unchanged, the last frame of the current call with ``status`` it already got."""
+        self.settle()
+        resource = self.party(name).instance.resource
+        sid = self.sessions.get("the call")
+        sent = [
+            e
+            for e in self.server.journal(since=self.journal_start, kinds=["ws.out"])
+            if e.get("device") == resource and e.get("sessionId") == sid and e.get("status") == status
+        ]
+        if not sent:
+            raise ScenarioError(f"{name} never got a {status} event of the call, so none can be repeated")
+        frame: Json = sent[-1]["frame"]
+
+        def schedule(hub: Hub) -> None:
+            async def resend() -> None:
+                hub.journal.record("fault", effect="late-duplicate", device=resource, sessionId=sid, status=status)
+                for device in [d for d in hub.devices.values() if d.resource == resource]:
+                    await hub.send(device, frame, apply_hooks=False)
+
+            hub.timers.call_later(seconds, resend, label=f"harness:late-duplicate:{status}")
+
+        self.server.call(schedule)
 
     # -- time ------------------------------------------------------------------------------------
 
@@ -188,6 +273,18 @@ class World:
             if self.now() >= target:
                 return
         raise ScenarioError("time did not reach its target after 100000 steps (a timer loop?)")
+
+    def approach(self, seconds: float) -> None:
+        """Move to the instant ``seconds`` from now, but leave the clients' timers due at exactly that
+        instant unfired: the server's clock stands on it, every client a millisecond before it. The next
+        :meth:`advance` (or settle-and-advance) fires them: whatever a step does in between happens
+        at the same instant, before the clients' timers."""
+        if not self.virtual:
+            raise CapabilityMissing("client lacks capability virtual-time")
+        target = self.now() + seconds
+        self.advance(max(0.0, seconds - APPROACH_GAP))
+        self.server.advance_to(target)
+        self.settle()
 
     def _client_timers(self) -> list[float]:
         return [p.instance.next_timer for p in self.parties.values() if p.instance.next_timer is not None]
@@ -232,7 +329,14 @@ class World:
         resource = party.instance.resource
         if resource is None:
             return 0
-        return self.server.call(lambda hub: sum(d.frames_sent for d in hub.devices.values() if d.resource == resource))
+        # Counted from the journal, not from the live connections: a socket that closed (a fault, a
+        # reconnect) leaves the hub's device table, but the client still counts the frames it received on it.
+        start = self.journal_start
+        return self.server.call(
+            lambda hub: sum(
+                1 for e in hub.journal.entries(since=start, kinds=["ws.out"]) if e.get("device") == resource
+            )
+        )
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -242,12 +346,25 @@ class World:
         return [r for r in reports if listener is None or r.get("listenerId") == listener]
 
     def wait_for_callback(
-        self, name: str, callback: str, *, within: float, listener: str | None = None, count: int = 1
+        self,
+        name: str,
+        callback: str,
+        *,
+        within: float,
+        listener: str | None = None,
+        count: int = 1,
+        session: str | None = None,
     ) -> Json:
-        """Wait until ``name`` reported ``callback`` (``count`` times); fail naming what did arrive."""
+        """Wait until ``name`` reported ``callback`` (``count`` times, for ``session`` if given); fail naming
+        what did arrive."""
 
         def found() -> list[Json]:
-            return [r for r in self.callbacks_of(name, listener=listener) if r.get("callback") == callback]
+            return [
+                r
+                for r in self.callbacks_of(name, listener=listener)
+                if r.get("callback") == callback
+                and (session is None or (r.get("call") or {}).get("sessionId") == session)
+            ]
 
         self.settle()
         if len(found()) < count:

@@ -6,4 +6,6 @@ STEP_MODULES = (
     "harness.steps.callbacks",
     "harness.steps.time",
     "harness.steps.listeners",
+    "harness.steps.remote",
+    "harness.steps.scripted",
 )

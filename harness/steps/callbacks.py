@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from harness.errors import ComplianceViolation
-from harness.steps.calls import expect_field
+from harness.steps.calls import expect_field, session_of
 from harness.world import World
 
 _CB = r"(?P<callback>on[A-Z]\w+)"
@@ -27,13 +27,23 @@ def receives(
         expect_field(report.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")
 
 
-@then(parsers.re(rf"(?P<name>[\w-]+) receives {_CB} (?P<seconds>[\d.]+) seconds? after the call was placed$"))
-def receives_after(world: World, name: str, callback: str, seconds: str) -> None:
-    """Timing: the callback's arrival on the shared clock, measured from the call's initiation."""
+@then(
+    parsers.re(
+        rf"(?P<name>[\w-]+) receives {_CB}(?: with status (?P<status>\w+))? (?P<seconds>[\d.]+) seconds? "
+        r"after the call was placed$"
+    )
+)
+def receives_after(world: World, name: str, callback: str, status: str | None, seconds: str) -> None:
+    """Timing: the callback for the current call, its arrival on the shared clock measured from the call's initiation."""
     expected = float(seconds)
-    report = world.wait_for_callback(name, callback, within=expected + 1)
+    placed = world.call_placed_at()
+    report = world.wait_for_callback(
+        name, callback, within=max(0.0, placed + expected - world.now()) + 1, session=session_of(world, None)
+    )
     world.claim(name, report)
-    placed, arrived = world.call_placed_at(), world.callback_time(name, report)
+    if status is not None:
+        expect_field(report.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")
+    arrived = world.callback_time(name, report)
     tolerance = 0.0 if world.virtual else 0.25
     if abs((arrived - placed) - expected) > tolerance + 1e-6:
         raise ComplianceViolation(
@@ -105,3 +115,107 @@ def exact_sequence(world: World, name: str, sequence: str) -> None:
         )
     for report in world.callbacks_of(name):
         world.claim(name, report)
+
+
+_TIMES = {"once": 1, "twice": 2}
+
+
+@then(
+    parsers.re(
+        rf"(?P<name>[\w-]+) receives {_CB}(?: with status (?P<status>\w+))?(?: on listener (?P<listener>[\w-]+))? "
+        r"exactly (?P<times>once|twice|\d+ times)$"
+    )
+)
+def receives_exactly(
+    world: World, name: str, callback: str, status: str | None, listener: str | None, times: str
+) -> None:
+    """The callback arrives, and no more often than said (a duplicate event must not fire it again)."""
+    expected = _TIMES.get(times) or int(times.split(maxsplit=1)[0])
+    last = world.wait_for_callback(name, callback, within=1, listener=listener, count=expected)
+    world.settle()
+    hits = [
+        r
+        for r in world.callbacks_of(name, listener=listener)
+        if r.get("callback") == callback and (status is None or (r.get("call") or {}).get("status") == status)
+    ]
+    for report in hits:
+        world.claim(name, report)
+    if len(hits) != expected:
+        where = f" on listener {listener}" if listener else ""
+        raise ComplianceViolation(
+            f"{name} should have received {callback}{where} exactly {times}, but got it {len(hits)} time(s)"
+        )
+    if status is not None:
+        expect_field(last.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")
+
+
+@then(
+    parsers.re(
+        rf"(?P<name>[\w-]+) receives {_CB} for (?P<owner>\w+)'s call(?: with status (?P<status>\w+))?"
+        r"(?: within (?P<within>[\d.]+) seconds?)?$"
+    )
+)
+def receives_for_call(
+    world: World, name: str, callback: str, owner: str, status: str | None, within: str | None
+) -> None:
+    """The callback arrives for one call, named by its caller ("for bob's call")."""
+    sid = session_of(world, f"{owner}'s call")
+    report = world.wait_for_callback(name, callback, within=float(within or 1), session=sid)
+    world.claim(name, report)
+    if status is not None:
+        expect_field(report.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")
+
+
+@then(parsers.re(rf"(?P<name>[\w-]+) receives no {_CB} for (?P<owner>\w+)'s call$"))
+def receives_none_for_call(world: World, name: str, callback: str, owner: str) -> None:
+    """That callback never fired for that call."""
+    sid = session_of(world, f"{owner}'s call")
+    world.settle()
+    hits = [
+        r
+        for r in world.callbacks_of(name)
+        if r.get("callback") == callback and (r.get("call") or {}).get("sessionId") == sid
+    ]
+    if hits:
+        raise ComplianceViolation(f"{name} should not have received {callback} for {owner}'s call, but did")
+
+
+@then(
+    parsers.re(
+        r"(?P<name>[\w-]+) receives no callback on listener (?P<listener>[\w-]+)(?: within (?P<within>[\d.]+) seconds?)?$"
+    )
+)
+def receives_nothing_on(world: World, name: str, listener: str, within: str | None) -> None:
+    """Nothing at all on one listener (a removed or replaced one)."""
+    if within:
+        world.advance(float(within))
+    world.settle()
+    got = world.callbacks_of(name, listener=listener)
+    if got:
+        raise ComplianceViolation(
+            f"{name} should have received no callback on listener {listener}, but got: "
+            + ", ".join(f"{r.get('callback')}({(r.get('call') or {}).get('status')})" for r in got)
+        )
+
+
+@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {_CB} is (?P<which>the call|\w+'s call)$"))
+def callback_is_the_call(world: World, name: str, callback: str, which: str) -> None:
+    """The latest such callback carried that call (same session id)."""
+    hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
+    if not hits:
+        raise ComplianceViolation(f"{name} never received {callback}")
+    expect_field(
+        hits[-1].get("call") or {}, "sessionId", session_of(world, which), what=f"the Call in {name}'s {callback}"
+    )
+
+
+@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {_CB} has joinedAt of the moment the call was accepted$"))
+def callback_joined_at(world: World, name: str, callback: str) -> None:
+    """``joinedAt`` is when the call became ongoing (whole seconds, as on the wire), not when it ended."""
+    hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
+    if not hits:
+        raise ComplianceViolation(f"{name} never received {callback}")
+    joined = world.server.data("GET", f"/calls/{session_of(world, None)}")["joinedAt"]
+    if joined is None:
+        raise ComplianceViolation("the call was never accepted on the server")
+    expect_field(hits[-1].get("call") or {}, "joinedAt", str(int(joined)), what=f"the Call in {name}'s {callback}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from pytest_bdd import parsers, then, when
@@ -10,11 +12,24 @@ from harness.errors import ComplianceViolation, ScenarioError
 from harness.world import World
 
 
-def _session(world: World, name: str) -> str:
-    sid = world.sessions.get("the call")
+def _session(world: World, name: str, which: str = "the call") -> str:
+    sid = world.sessions.get(which)
     if sid is None:
-        raise ScenarioError("no call has been placed yet in this scenario")
+        raise ScenarioError(
+            f"no call known as {which!r} in this scenario (known: {', '.join(world.sessions) or 'none'})"
+        )
     return sid
+
+
+def session_of(world: World, which: str | None) -> str:
+    """The session id of ``"the call"`` (``None``) or of ``"<owner>'s call"``."""
+    return _session(world, "", which or "the call")
+
+
+def _remember(world: World, caller: str, result: Any) -> None:
+    if result.ok and isinstance(result.result, dict) and result.result.get("sessionId"):
+        world.sessions["the call"] = result.result["sessionId"]
+        world.sessions[f"{caller}'s call"] = result.result["sessionId"]
 
 
 def _place(world: World, caller: str, receiver: str, receiver_type: str, call_type: str, timeout: Any) -> None:
@@ -24,10 +39,7 @@ def _place(world: World, caller: str, receiver: str, receiver_type: str, call_ty
         params["timeout"] = timeout
     if receiver_type == "group":
         world.require("group-calls")
-    result = world.act(caller, "initiateCall", params)
-    if result.ok:
-        world.sessions["the call"] = result.result["sessionId"]
-        world.sessions[f"{caller}'s call"] = result.result["sessionId"]
+    _remember(world, caller, world.act(caller, "initiateCall", params))
 
 
 @when(parsers.re(r"(?P<caller>\w+) calls (?P<receiver>[\w.-]+)(?: with an? (?P<kind>audio|video) call)?$"))
@@ -52,6 +64,18 @@ def calls_with_timeout(world: World, caller: str, receiver: str, kind: str | Non
 def calls_group(world: World, caller: str, guid: str, kind: str | None) -> None:
     """A group call."""
     _place(world, caller, guid, "group", kind or "audio", None)
+
+
+@when(
+    parsers.re(
+        r"(?P<caller>\w+) calls the group (?P<guid>[\w-]+)(?: with an? (?P<kind>audio|video) call)? "
+        r"with a timeout of (?P<timeout>-?[\d.]+) seconds?$"
+    )
+)
+def calls_group_with_timeout(world: World, caller: str, guid: str, kind: str | None, timeout: str) -> None:
+    """A group call with a custom ring timeout."""
+    value: float | int = float(timeout) if "." in timeout else int(timeout)
+    _place(world, caller, guid, "group", kind or "audio", value)
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) accepts the call$"))
@@ -138,3 +162,254 @@ def server_status(world: World, status: str) -> None:
     actual = world.server.data("GET", f"/calls/{sid}")["status"]
     if actual != status:
         raise ComplianceViolation(f"the call on the server\n  expected status: {status}\n  actual status:   {actual}")
+
+
+# -- acting on a named call ----------------------------------------------------------------------
+
+_MOVES = {
+    "accepts": ("acceptCall", None),
+    "rejects": ("rejectCall", "rejected"),
+    "answers busy to": ("rejectCall", "busy"),
+    "cancels": ("rejectCall", "cancelled"),
+    "ends": ("endCall", None),
+}
+_MOVE_RE = "|".join(_MOVES)
+
+
+def _move_params(world: World, verb: str, which: str | None) -> tuple[str, dict[str, Any]]:
+    command, status = _MOVES[verb]
+    params: dict[str, Any] = {"sessionId": session_of(world, which)}
+    if status is not None:
+        params["status"] = status
+    return command, params
+
+
+@when(parsers.re(rf"(?P<name>[\w-]+) (?P<verb>{_MOVE_RE}) (?P<owner>\w+)'s call$"))
+def moves_named_call(world: World, name: str, verb: str, owner: str) -> None:
+    """Accept / reject / answer busy to / cancel / end one call by its caller's name ("bob's call")."""
+    command, params = _move_params(world, verb, f"{owner}'s call")
+    world.act(name, command, params)
+
+
+@when(parsers.re(r"(?P<name>[\w-]+) rejects the call with status (?P<status>\w+)$"))
+def rejects_with_status(world: World, name: str, status: str) -> None:
+    """``rejectCall(sid, status)`` with any status word (e.g. the callee sending ``cancelled``)."""
+    world.act(name, "rejectCall", {"sessionId": _session(world, name), "status": status})
+
+
+@when(parsers.re(r'(?P<name>[\w-]+) (?P<command>rejects|cancels) the call "(?P<sid>[^"]*)"$'))
+def rejects_named_session(world: World, name: str, command: str, sid: str) -> None:
+    """Reject / cancel an explicit session id (e.g. one that does not exist)."""
+    status = "rejected" if command == "rejects" else "cancelled"
+    world.act(name, "rejectCall", {"sessionId": sid, "status": status})
+
+
+# -- several things at one instant ---------------------------------------------------------------
+
+_ACTION = re.compile(
+    rf"^(?P<name>[\w-]+) (?:(?P<verb>{_MOVE_RE}|answers busy) (?:the call|(?P<owner>\w+)'s call)?"
+    r"|calls (?P<receiver>[\w.-]+))$"
+)
+
+
+def _action(world: World, text: str) -> tuple[str, str, dict[str, Any]]:
+    match = _ACTION.match(text.strip())
+    if match is None:
+        raise ScenarioError(f"not an action: {text!r} (e.g. 'bob accepts the call', 'alice calls bob')")
+    name = match["name"]
+    if match["receiver"]:
+        return name, "initiateCall", {"receiver": match["receiver"], "receiverType": "user", "callType": "audio"}
+    verb = "answers busy to" if match["verb"] == "answers busy" else match["verb"]
+    command, params = _move_params(world, verb, f"{match['owner']}'s call" if match["owner"] else None)
+    return name, command, params
+
+
+@when(parsers.re(r"(?P<first>.+?) and at the same instant (?P<second>.+)$"))
+def at_the_same_instant(world: World, first: str, second: str) -> None:
+    """Two actions at one instant: the second is sent right after the first returned, before any
+    frame the first caused was waited for (the server sees them in the order written)."""
+    actions = [_action(world, first), _action(world, second)]
+    results = world.act_at_once(actions)
+    for (name, command, _), result in zip(actions, results, strict=True):
+        if command == "initiateCall":
+            _remember(world, name, result)
+
+
+@when(parsers.re(r"(?P<seconds>[\d.]+) seconds? pass and at that very instant (?P<action>.+)$"))
+def at_that_instant(world: World, seconds: str, action: str) -> None:
+    """Time passes up to an instant; the action happens at it, before the clients' timers due then."""
+    world.approach(float(seconds))
+    name, command, params = _action(world, action)
+    world.act(name, command, params)
+
+
+# -- outcomes ------------------------------------------------------------------------------------
+
+
+def last_call_exchange(world: World, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The last ``/calls`` request ``name``'s device sent, and the server's reply to it."""
+    resource = world.party(name).instance.resource
+    entries = world.journal()
+    requests = [
+        e
+        for e in entries
+        if e["kind"] == "http.request"
+        and (e.get("headers") or {}).get("resource") == resource
+        and re.search(r"/calls(?:/|$)", str(e.get("path", "")))
+    ]
+    if not requests:
+        raise ComplianceViolation(f"{name}'s device sent no call request to the server")
+    request = requests[-1]
+    replies = [e for e in entries if e["kind"] == "http.response" and e.get("requestSeq") == request["seq"]]
+    if not replies:
+        raise ScenarioError(f"the server journaled no reply to {name}'s {request.get('method')} {request.get('path')}")
+    return request, replies[-1]
+
+
+@then(parsers.re(r"the server refused (?P<name>[\w-]+)'s last call request with (?P<code>[A-Z_]+)$"))
+def server_refused(world: World, name: str, code: str) -> None:
+    """The server's answer to the last call request from ``name``'s device was the error ``code``."""
+    request, reply = last_call_exchange(world, name)
+    actual = ((reply.get("body") or {}).get("error") or {}).get("code")
+    if actual != code:
+        raise ComplianceViolation(
+            f"the server's answer to {name}'s {request.get('method')} {request.get('path')} {request.get('body')}\n"
+            f"  expected error: {code}\n  actual:         {actual or reply.get('body')}"
+        )
+
+
+@then(parsers.re(r"(?P<name>[\w-]+)'s command fails with the server's error (?P<code>[A-Z_]+)$"))
+def command_fails_with_envelope(world: World, name: str, code: str) -> None:
+    """The command failed with exactly the server's error envelope (code, message, details)."""
+    command_fails(world, name, code)
+    server_refused(world, name, code)
+    _, reply = last_call_exchange(world, name)
+    expected = reply["body"]["error"]
+    actual = world.party(name).last_error or {}
+    for key in ("message", "details"):
+        if actual.get(key) != expected.get(key):
+            raise ComplianceViolation(
+                f"{name}'s error does not pass the server's envelope through: field {key!r}\n"
+                f"  expected: {expected.get(key)!r}\n  actual:   {actual.get(key)!r}"
+            )
+
+
+@then(parsers.re(r"(?P<name>[\w-]+) sent no (?P<status>\w+) update to the server$"))
+def sent_no_update(world: World, name: str, status: str) -> None:
+    """No ``PUT /calls/{sid}`` with that status left ``name``'s device during the scenario."""
+    resource = world.party(name).instance.resource
+    for entry in world.journal():
+        if entry["kind"] != "http.request" or entry.get("method") != "PUT":
+            continue
+        if (entry.get("headers") or {}).get("resource") != resource or "/calls/" not in str(entry.get("path")):
+            continue
+        if f'"{status}"' in str(entry.get("body") or ""):
+            raise ComplianceViolation(
+                f"{name} should not have sent status {status!r}, but sent {entry.get('method')} "
+                f"{entry.get('path')} {entry.get('body')} at t={entry.get('t')}"
+            )
+
+
+@then(parsers.re(r"the server has (?P<count>\d+) calls?$"))
+def server_call_count(world: World, count: str) -> None:
+    """How many calls the server knows (a call refused locally never reaches it)."""
+    calls = world.server.data("GET", "/calls")
+    if len(calls) != int(count):
+        raise ComplianceViolation(f"the server should know {count} call(s), but knows {len(calls)}")
+
+
+@then(parsers.re(r"the server has (?P<owner>\w+)'s call (?P<status>\w+)$"))
+def server_status_of(world: World, owner: str, status: str) -> None:
+    """The mock server's own view of one call, by its caller's name."""
+    sid = session_of(world, f"{owner}'s call")
+    actual = world.server.data("GET", f"/calls/{sid}")["status"]
+    if actual != status:
+        raise ComplianceViolation(
+            f"{owner}'s call on the server\n  expected status: {status}\n  actual status:   {actual}"
+        )
+
+
+@then(parsers.re(r"the server has the call (?P<status>\w+) by (?P<uid>[\w.-]+)$"))
+def server_status_by(world: World, status: str, uid: str) -> None:
+    """The call's status on the server, and who made the move that set it."""
+    server_status(world, status)
+    actor = world.server.data("GET", f"/calls/{_session(world, '')}")["lastActor"]
+    if actor != uid:
+        raise ComplianceViolation(
+            f"the call became {status} by the wrong party\n  expected: {uid}\n  actual:   {actor}"
+        )
+
+
+@then(parsers.re(r"(?P<name>[\w-]+) gets the call(?: with (?P<field>\w+) (?P<value>.+))?$"))
+def returned_the_call(world: World, name: str, field: str | None, value: str | None) -> None:
+    """The Call the last command returned is the current call (same session id)."""
+    call = world.party(name).last_call or {}
+    expect_field(call, "sessionId", session_of(world, None), what=f"the Call {name}'s command returned")
+    if field is not None and value is not None:
+        expect_field(call, field, value, what=f"the Call {name}'s command returned")
+
+
+# -- the active call (capability active-call) ----------------------------------------------------
+
+
+def _active_call(world: World, name: str) -> Any:
+    world.require("active-call")
+    return world.party(name).instance.ok("getActiveCall")
+
+
+@then(parsers.re(r"(?P<name>[\w-]+)'s active call is (?P<which>the call|\w+'s call)(?: with status (?P<status>\w+))?$"))
+def active_call_is(world: World, name: str, which: str, status: str | None) -> None:
+    """``getActiveCall()`` is that call (and has that status, if said)."""
+    active = _active_call(world, name)
+    if not isinstance(active, dict):
+        raise ComplianceViolation(f"{name} should have {which} as active call, but has none")
+    expect_field(active, "sessionId", session_of(world, which), what=f"{name}'s active call")
+    if status is not None:
+        expect_field(active, "status", status, what=f"{name}'s active call")
+
+
+@then(parsers.re(r"(?P<name>[\w-]+) has no active call$"))
+def no_active_call(world: World, name: str) -> None:
+    """``getActiveCall()`` is null."""
+    active = _active_call(world, name)
+    if active is not None:
+        raise ComplianceViolation(
+            f"{name} should have no active call, but has {active.get('sessionId')} ({active.get('status')})"
+        )
+
+
+# -- the call session (capability generate-token) ------------------------------------------------
+
+
+@when(parsers.re(r"(?P<name>[\w-]+) generates a call token for (?P<which>the call|\w+'s call)$"))
+def generates_token(world: World, name: str, which: str) -> None:
+    """``generateToken(sessionId)`` (the Calls SDK's call, to start the media session)."""
+    world.require("generate-token")
+    world.act(name, "generateToken", {"sessionId": session_of(world, which)})
+
+
+@then(parsers.re(r"(?P<name>[\w-]+) gets a token$"))
+def gets_token(world: World, name: str) -> None:
+    """The last command returned ``{token}`` with a non-empty token."""
+    result = world.party(name).last_result
+    if not isinstance(result, dict) or not result.get("token"):
+        raise ComplianceViolation(f"{name} should have got a call token, but got {result!r}")
+
+
+@then(parsers.re(r"the call request (?P<name>[\w-]+) sent has no (?P<key>\w+)$"))
+def request_lacks(world: World, name: str, key: str) -> None:
+    """The last ``POST /calls`` from ``name``'s device has no such key (e.g. the ring timeout)."""
+    request, _ = last_call_exchange(world, name)
+    try:
+        body = json.loads(request.get("body") or "{}")
+    except json.JSONDecodeError:
+        raise ComplianceViolation(f"{name}'s call request is not JSON: {request.get('body')!r}") from None
+    if key in body:
+        raise ComplianceViolation(f"{name}'s call request should not carry {key!r}: {request.get('body')}")
+
+
+@when(parsers.re(r"(?P<name>[\w-]+) clears the active call$"))
+def clears_active_call(world: World, name: str) -> None:
+    """``clearActiveCall()``: the client forgets its active call locally (nothing is sent)."""
+    world.require("active-call")
+    world.act(name, "clearActiveCall")
