@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,7 +49,7 @@ def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the suite; exit non-zero if any scenario failed or errored."""
+    """Run the suite (one pytest process per client); exit non-zero if any scenario failed or errored."""
     if args.client_cmd or args.client_url:
         clients: list[str | None] = [None]
     elif args.client == "all":
@@ -55,14 +57,36 @@ def run(args: argparse.Namespace) -> int:
     else:
         clients = [args.client]
     worst = 0
+    results: list[tuple[str, int, Path | None]] = []
     for client in clients:
-        print(
-            f"ringside: running the conformance suite against {client or args.client_cmd or args.client_url}",
-            flush=True,
-        )
-        code = int(pytest.main(pytest_args(args, client)))
-        worst = max(worst, 0 if code == pytest.ExitCode.NO_TESTS_COLLECTED else code)
+        label = client or args.client_cmd or args.client_url
+        print(f"ringside: running the conformance suite against {label}", flush=True)
+        before = _latest(args.report_dir)
+        code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args(args, client)], check=False).returncode
+        code = 0 if code == pytest.ExitCode.NO_TESTS_COLLECTED else code
+        after = _latest(args.report_dir)
+        results.append((str(label), code, after if after != before else None))
+        worst = max(worst, code)
+    if len(results) > 1:
+        print("\nringside: summary")
+        for label, code, report in results:
+            print(f"  {label:20} {_counts(report)}  {'ok' if code == 0 else f'exit {code}'}  {report or ''}")
     return worst
+
+
+def _latest(directory: Path) -> Path | None:
+    latest = directory / "latest"
+    return latest.resolve() if latest.exists() else None
+
+
+def _counts(report_dir: Path | None) -> str:
+    if report_dir is None:
+        return "(no report)"
+    summary = json.loads((report_dir / "report.json").read_text())["summary"]
+    return (
+        f"{summary['total']} scenarios: {summary['passed']} passed, {summary['failed']} failed, "
+        f"{summary['error']} errors, {summary['skipped']} skipped, {summary['known_failure']} known failures"
+    )
 
 
 if __name__ == "__main__":
