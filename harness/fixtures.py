@@ -45,6 +45,7 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
             service = AdapterService.spawn(command or command_for(name))
         except ValueError as exc:
             raise HarnessError(str(exc)) from None
+    service.deadline = float(pytestconfig.getoption("ringside_command_deadline"))
     pytestconfig.stash[SERVICE_INFO] = service.info
     yield service
     service.close()
@@ -63,6 +64,7 @@ def world(
     ringside_server: MockServer, ringside_service: AdapterService, ringside_callbacks: CallbackLog
 ) -> Iterator[World]:
     """A fresh scenario: the server reset, no instances yet; instances are deleted afterwards."""
+    ringside_service.restart_if_dead()  # a client that crashed in the last scenario gets a fresh process
     ringside_server.reset()
     scenario_world = World(ringside_server, ringside_service, ringside_callbacks)
     yield scenario_world

@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--ringside-tags", default=None, help='tag expression, e.g. "must and not slow"')
     group.addoption("--ringside-known-failures", default=None, type=Path, help="YAML list of known failures")
+    group.addoption(
+        "--ringside-command-deadline", default=10.0, type=float, help="seconds a client command may take (default 10)"
+    )
     group.addoption("--ringside-report-dir", default=None, type=Path, help="write the compliance report here")
 
 

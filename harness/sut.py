@@ -91,7 +91,10 @@ class ClientInstance:
     def command(self, name: str, params: Json | None = None, *, deadline: float | None = None) -> CommandResult:
         """Run a command; raises AdapterError if the service misbehaves (not if the SDK refuses)."""
         request = {"command": name, "params": params or {}}
-        status, body, _ = _http("POST", self.url, request, deadline=deadline or self.deadline)
+        try:
+            status, body, _ = _http("POST", self.url, request, deadline=deadline or self.deadline)
+        except AdapterError as exc:
+            raise AdapterError(f"{self.tag}: {name}: {exc}") from None
         if status == 400 and isinstance(body, dict) and body.get("error", {}).get("code") == "UNKNOWN_COMMAND":
             raise AdapterError(f"the test service does not know the command {name!r}")
         if not 200 <= status < 300:
@@ -124,6 +127,8 @@ class AdapterService:
     info: Json
     process: subprocess.Popen[str] | None = None
     deadline: float = DEFAULT_COMMAND_DEADLINE
+    command: str | None = None  #: how it was spawned (so a crashed service can be started again)
+    restarts: int = 0
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -156,7 +161,18 @@ class AdapterService:
             env={**os.environ, **(env or {})},
         )
         url = _read_ready_line(process, command)
-        return cls.attach(url, process=process)
+        service = cls.attach(url, process=process)
+        service.command = command
+        return service
+
+    def restart_if_dead(self) -> bool:
+        """Start a spawned service again if its process died; returns whether it did."""
+        if self.alive() or self.command is None:
+            return False
+        fresh = AdapterService.spawn(self.command)
+        self.url, self.info, self.process = fresh.url, fresh.info, fresh.process
+        self.restarts += 1
+        return True
 
     def create(self, *, tag: str, uid: str, params: Json) -> ClientInstance:
         """``POST /``: a new instance (not logged in yet)."""
@@ -167,7 +183,9 @@ class AdapterService:
         location = headers.get("Location") or (body or {}).get("url")
         if not location:
             raise AdapterError(f"creating instance {tag}: no Location header and no url in {json.dumps(body)[:200]}")
-        return ClientInstance(service=self, url=urllib.parse.urljoin(self.url + "/", location), tag=tag, uid=uid)
+        return ClientInstance(
+            service=self, url=urllib.parse.urljoin(self.url + "/", location), tag=tag, uid=uid, deadline=self.deadline
+        )
 
     def close(self) -> None:
         """``DELETE /`` and wait for a spawned process to exit (killed if it does not)."""

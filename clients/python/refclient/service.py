@@ -74,8 +74,10 @@ class AdapterService:
         quirks: deliberate faults given to every client instance.
     """
 
-    def __init__(self, quirks: Quirks | None = None) -> None:
+    def __init__(self, quirks: Quirks | None = None, breakage: tuple[str, str] | None = None) -> None:
         self.quirks = quirks or Quirks()
+        #: (command, how): make the *service* misbehave on one command — "crash", "hang" or "garbage"
+        self.breakage = breakage
         self.instances: dict[str, Instance] = {}
         self.stopped = asyncio.Event()
         self._created = 0
@@ -127,11 +129,22 @@ class AdapterService:
             params = {}
         if not isinstance(params, dict):
             raise bad_request("params must be an object or null")
+        if self.breakage is not None and body["command"] == self.breakage[0]:
+            return await self._break(self.breakage[1])
         try:
             result = await instance.run(body["command"], params)
         except CometChatError as exc:
             return web.json_response({"ok": False, "error": exc.to_json()})
         return web.json_response({"ok": True, "result": result})
+
+    async def _break(self, how: str) -> web.Response:
+        """A broken test service, for proving the harness copes: die, never answer, or answer garbage."""
+        if how == "crash":
+            log.warning("--break: crashing on purpose")
+            os._exit(3)
+        if how == "hang":
+            await asyncio.Event().wait()
+        return web.Response(text="<html>500 oops</html>", content_type="text/html")
 
     async def delete(self, request: web.Request) -> web.Response:
         """``DELETE /instances/{id}``: log out and free the instance."""
@@ -198,9 +211,9 @@ async def _json_body(request: web.Request) -> Any:
         raise bad_request(f"the body is not JSON: {exc}") from None
 
 
-async def serve(host: str, port: int, quirks: Quirks) -> None:
+async def serve(host: str, port: int, quirks: Quirks, breakage: tuple[str, str] | None = None) -> None:
     """Serve until ``DELETE /`` or SIGINT/SIGTERM; print the ready line once listening."""
-    service = AdapterService(quirks)
+    service = AdapterService(quirks, breakage)
     runner = web.AppRunner(service.app(), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -228,6 +241,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAMES",
         help=f"comma-separated deliberate faults (also ${ENV_VAR}); known: {', '.join(Quirks.names())}",
     )
+    parser.add_argument(
+        "--break",
+        dest="breakage",
+        metavar="COMMAND:HOW",
+        help="make the service itself misbehave on COMMAND: crash, hang or garbage (to test a harness)",
+    )
     parser.add_argument("--log-level", default=os.environ.get(LOG_ENV_VAR, "WARNING"), help="stderr log level")
     return parser.parse_args(argv)
 
@@ -245,7 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if quirks.enabled():
         log.warning("deliberate faults on: %s", ", ".join(quirks.enabled()))
-    asyncio.run(serve(args.host, args.port, quirks))
+    breakage = None
+    if args.breakage:
+        command, _, how = args.breakage.partition(":")
+        if how not in ("crash", "hang", "garbage"):
+            print("refclient.service: --break wants COMMAND:crash|hang|garbage", file=sys.stderr)
+            return 2
+        breakage = (command, how)
+    asyncio.run(serve(args.host, args.port, quirks, breakage))
     return 0
 
 
