@@ -87,7 +87,13 @@ async def create_user(hub: Hub, request: Request, params: dict[str, str]) -> Jso
     """Create a user (``{"uid", "name"?}``) and hand out an auth token for it."""
     body = request.json()
     uid = _field(body, "uid", str)
-    hub.backend.directory.add_user(uid, now=hub.clock.now(), name=_field(body, "name", str, required=False))
+    name = _field(body, "name", str, required=False)
+    if uid not in hub.backend.directory.users and any(rule(uid) for rule in hub.on_demand_users):
+        # a magic id (ring-accept-2s…) must come to life with its scripted device, as on first use
+        user = hub.user_or_create(uid)
+        user.name = name or user.name
+    else:
+        hub.backend.directory.add_user(uid, now=hub.clock.now(), name=name)
     token = hub.backend.directory.issue_token(uid)
     hub.journal.record("control", action="user-created", uid=uid)
     return _user_row(hub, uid) | {"authToken": token}

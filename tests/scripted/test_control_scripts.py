@@ -163,3 +163,13 @@ async def test_the_documented_example_runs(make_server: Any, connect: Any) -> No
     assert effects[:2] == ["duplicate", "close"]
     calls = {(e["caller"], e["receiver"]) for e in journal(server, "call")}
     assert ("carol", "alice") in calls and ("dave", "team") in calls
+
+
+async def test_a_magic_uid_created_through_the_control_api_still_answers(make_server: Any, connect: Any) -> None:
+    server = make_server(clock="virtual", users=["alice"])
+    created = await control(server, "POST", "/users", {"uid": "ring-accept-1s", "name": "Robo"})
+    assert created["name"] == "Robo"
+    alice: Client = await connect(server, "alice")
+    await alice.initiate("ring-accept-1s")
+    await advance(server, 1)
+    assert [e["status"] for e in journal(server, "call")] == ["initiated", "ongoing"]
