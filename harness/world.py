@@ -40,6 +40,11 @@ CALLBACKS = (
 _scenario_numbers = itertools.count(1)
 
 
+def callback_label(report: Json) -> str:
+    """``onOutgoingCallRejected(busy)``: a callback report in failure messages."""
+    return f"{report.get('callback')}({(report.get('call') or {}).get('status')})"
+
+
 @dataclass
 class CallbackLog:
     """Callbacks reported by all instances, kept by the server's sink; waited on with a condition."""
@@ -374,7 +379,7 @@ class World:
                 self._wait_real_until(within + REAL_TIME_SLACK, lambda: len(found()) >= count)
         hits = found()
         if len(hits) < count:
-            got = [f"{r.get('callback')}({(r.get('call') or {}).get('status')})" for r in self.callbacks_of(name)]
+            got = [callback_label(r) for r in self.callbacks_of(name)]
             raise ComplianceViolation(
                 f"{name} should have received {callback} within {within:g} s, but did not.\n"
                 f"  expected: {callback}" + (f" x{count}" if count > 1 else "") + "\n"

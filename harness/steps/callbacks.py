@@ -6,7 +6,7 @@ from pytest_bdd import parsers, then
 
 from harness.errors import ComplianceViolation
 from harness.steps.calls import expect_field, session_of
-from harness.world import World
+from harness.world import World, callback_label
 
 _CB = r"(?P<callback>on[A-Z]\w+)"
 
@@ -84,8 +84,7 @@ def receives_nothing_else(world: World, name: str, within: str | None) -> None:
     extra = world.unclaimed(name)
     if extra:
         raise ComplianceViolation(
-            f"{name} received callbacks no step expected: "
-            + ", ".join(f"{r.get('callback')}({(r.get('call') or {}).get('status')})" for r in extra)
+            f"{name} received callbacks no step expected: " + ", ".join(callback_label(r) for r in extra)
         )
 
 
@@ -98,8 +97,7 @@ def receives_nothing(world: World, name: str, within: str | None) -> None:
     got = world.callbacks_of(name)
     if got:
         raise ComplianceViolation(
-            f"{name} should have received no callback, but got: "
-            + ", ".join(f"{r.get('callback')}({(r.get('call') or {}).get('status')})" for r in got)
+            f"{name} should have received no callback, but got: " + ", ".join(callback_label(r) for r in got)
         )
 
 
@@ -194,7 +192,7 @@ def receives_nothing_on(world: World, name: str, listener: str, within: str | No
     if got:
         raise ComplianceViolation(
             f"{name} should have received no callback on listener {listener}, but got: "
-            + ", ".join(f"{r.get('callback')}({(r.get('call') or {}).get('status')})" for r in got)
+            + ", ".join(callback_label(r) for r in got)
         )
 
 

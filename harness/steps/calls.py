@@ -42,6 +42,11 @@ def _place(world: World, caller: str, receiver: str, receiver_type: str, call_ty
     _remember(world, caller, world.act(caller, "initiateCall", params))
 
 
+def _seconds(text: str) -> float | int:
+    """A timeout as the step wrote it: ``3`` stays an int, ``2.7`` a float (the client floors it)."""
+    return float(text) if "." in text else int(text)
+
+
 @when(parsers.re(r"(?P<caller>\w+) calls (?P<receiver>[\w.-]+)(?: with an? (?P<kind>audio|video) call)?$"))
 def calls(world: World, caller: str, receiver: str, kind: str | None) -> None:
     """A user call (audio unless said)."""
@@ -56,8 +61,7 @@ def calls(world: World, caller: str, receiver: str, kind: str | None) -> None:
 )
 def calls_with_timeout(world: World, caller: str, receiver: str, kind: str | None, timeout: str) -> None:
     """A user call with a custom ring timeout (passed to the client untouched)."""
-    value: float | int = float(timeout) if "." in timeout else int(timeout)
-    _place(world, caller, receiver, "user", kind or "audio", value)
+    _place(world, caller, receiver, "user", kind or "audio", _seconds(timeout))
 
 
 @when(parsers.re(r"(?P<caller>\w+) calls the group (?P<guid>[\w-]+)(?: with an? (?P<kind>audio|video) call)?$"))
@@ -74,8 +78,7 @@ def calls_group(world: World, caller: str, guid: str, kind: str | None) -> None:
 )
 def calls_group_with_timeout(world: World, caller: str, guid: str, kind: str | None, timeout: str) -> None:
     """A group call with a custom ring timeout."""
-    value: float | int = float(timeout) if "." in timeout else int(timeout)
-    _place(world, caller, guid, "group", kind or "audio", value)
+    _place(world, caller, guid, "group", kind or "audio", _seconds(timeout))
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) accepts the call$"))
