@@ -6,15 +6,11 @@ Each run is a real `pytest` over features/ in a subprocess, read back through it
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from harness.detection import run_catalogue
 
 #: quirk → scenarios that must catch it (a subset of docs/detection-rate.md, chosen to span areas).
 EXPECTED_CATCHES: dict[str, list[str]] = {
@@ -31,33 +27,12 @@ EXPECTED_CATCHES: dict[str, list[str]] = {
 }
 
 
-def run(tmp_path: Path, client: str, tags: str | None = None) -> dict[str, Any]:
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(ROOT / "features"),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--ringside-client",
-        client,
-        "--ringside-report-dir",
-        str(tmp_path),
-    ]
-    if tags:
-        argv += ["--ringside-tags", tags]
-    subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
-    report: dict[str, Any] = json.loads((tmp_path / "latest" / "report.json").read_text())
-    return report
-
-
 def verdicts(report: dict[str, Any]) -> dict[str, str]:
     return {row["id"]: row["verdict"] for row in report["scenarios"]}
 
 
-def test_the_reference_client_passes_the_whole_catalogue_fast(tmp_path: Path) -> None:
-    report = run(tmp_path, "python")
+def test_the_reference_client_passes_the_whole_catalogue_fast() -> None:
+    report = run_catalogue("python")
     summary = report["summary"]
     bad = {i: v for i, v in verdicts(report).items() if v != "passed"}
     assert bad == {}, f"the honest reference client must pass every scenario: {bad}"
@@ -69,9 +44,9 @@ def test_the_reference_client_passes_the_whole_catalogue_fast(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("quirk", sorted(EXPECTED_CATCHES))
-def test_each_faulty_client_is_caught(tmp_path: Path, quirk: str) -> None:
+def test_each_faulty_client_is_caught(quirk: str) -> None:
     expected = EXPECTED_CATCHES[quirk]
-    report = run(tmp_path, f"python:{quirk}", tags=" or ".join(f"id-{i}" for i in expected))
+    report = run_catalogue(f"python:{quirk}", tags=" or ".join(f"id-{i}" for i in expected))
     got = verdicts(report)
     assert sorted(got) == sorted(expected), "the tag filter selects exactly the expected scenarios"
     assert {i: got[i] for i in expected} == dict.fromkeys(expected, "failed")
@@ -80,8 +55,8 @@ def test_each_faulty_client_is_caught(tmp_path: Path, quirk: str) -> None:
 
 
 @pytest.mark.node
-def test_the_real_sdk_passes_a_fast_subset(tmp_path: Path) -> None:
-    report = run(tmp_path, "cometchat-js", tags="must and (spec-initiate or spec-accept or spec-end or spec-busy)")
+def test_the_real_sdk_passes_a_fast_subset() -> None:
+    report = run_catalogue("cometchat-js", tags="must and (spec-initiate or spec-accept or spec-end or spec-busy)")
     got = verdicts(report)
     assert len(got) >= 10
     assert set(got.values()) <= {"passed", "known-failure"}, got
