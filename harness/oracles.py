@@ -69,6 +69,19 @@ def check(journal: list[Json], subjects: Iterable[Subject], callers: dict[str, s
     return problems
 
 
+def server_problems(journal: list[Json]) -> list[str]:
+    """Frames the mock server sent that break the wire schema: ringside's own bug (an ERROR, not a FAIL)."""
+    out = []
+    for entry in journal:
+        if entry["kind"] != "ws.out" or not entry.get("sessionId"):
+            continue
+        for problem in validate("wire/ws-call-frame", entry.get("frame"))[:3]:
+            out.append(
+                f"ringside sent {entry.get('device')} a call frame that breaks wire/ws-call-frame at {problem.path}: {problem.message}"
+            )
+    return out
+
+
 def _payloads(subject: Subject, reports: list[Json]) -> list[str]:
     out = []
     for report in reports:

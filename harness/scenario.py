@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from harness import oracles
-from harness.errors import CapabilityMissing, ComplianceViolation
+from harness.errors import CapabilityMissing, ComplianceViolation, ScenarioError
 from harness.report.collect import ORACLE_NOTES, TIMELINE, TIMELINE_KINDS, compact, scenario_tags
 from harness.sut import AdapterService
 from harness.world import World
@@ -52,6 +52,9 @@ def finish(request: pytest.FixtureRequest) -> None:
         for p in world.parties.values()
     ]
     callers = {c["sessionId"]: c["caller"] for c in world.server.data("GET", "/calls")}
+    ours = oracles.server_problems(journal)
+    if ours:
+        raise ScenarioError("ringside itself broke the wire contract (please report this):\n" + "\n".join(ours))
     problems = oracles.check(journal, subjects, callers)
     item.stash[ORACLE_NOTES] = problems
     if problems and not item.stash.get(STEP_FAILED, False):

@@ -27,6 +27,18 @@ DEFAULT_COMMAND_DEADLINE = 10.0
 #: Real seconds a spawned service may take to print its "listening" line.
 SPAWN_DEADLINE = 60.0
 READY_PREFIX = "ringside-adapter: listening on "
+#: The schema each command's ``result`` must pass when it is not null.
+RESULT_SCHEMAS = {
+    "login": "adapter/user",
+    "initiateCall": "adapter/call",
+    "acceptCall": "adapter/call",
+    "rejectCall": "adapter/call",
+    "endCall": "adapter/call",
+    "getActiveCall": "adapter/call",
+    "generateToken": "adapter/generate-token-result",
+    "advanceTime": "adapter/advance-time-result",
+    "sync": "adapter/sync-result",
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,8 @@ class ClientInstance:
             raise AdapterError(f"command {name} answered HTTP {status}: {json.dumps(body)[:300]}")
         _checked("adapter/command-reply", body, f"the reply to {name}")
         result = CommandResult(command=name, ok=bool(body["ok"]), result=body.get("result"), error=body.get("error"))
+        if result.ok and result.result is not None and name in RESULT_SCHEMAS:
+            _checked(RESULT_SCHEMAS[name], result.result, f"{self.tag}: the result of {name}")
         self.commands.append({"command": name, "params": params or {}, "ok": result.ok, "error": result.error})
         return result
 
@@ -188,7 +202,12 @@ class AdapterService:
         )
 
     def close(self) -> None:
-        """``DELETE /`` and wait for a spawned process to exit (killed if it does not)."""
+        """A spawned service: ``DELETE /`` and wait for it to exit (killed if it does not).
+
+        A service the harness merely attached to (``--client-url``) is left running: it is yours.
+        """
+        if self.process is None:
+            return
         try:
             _http("DELETE", self.url + "/", deadline=3.0)
         except AdapterError:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import AdapterError, CapabilityMissing, ComplianceViolation, ScenarioError
-from harness.sut import AdapterService, ClientInstance
+from harness.sut import AdapterService, ClientInstance, CommandResult
 from mockserver.clock import RealClock
 from mockserver.hub import Hub
 from mockserver.server import MockServer
@@ -205,11 +205,15 @@ class World:
     def act(self, name: str, command: str, params: Json | None = None) -> Any:
         """Run a command for a party, remember its outcome, and let its effects settle."""
         party = self.party(name)
-        result = party.instance.command(command, params)
+        result = self._remember(party, party.instance.command(command, params))
+        self.settle()
+        return result
+
+    @staticmethod
+    def _remember(party: Party, result: CommandResult) -> CommandResult:
         party.last_result, party.last_error = result.result, result.error
         if result.ok and isinstance(result.result, dict) and "sessionId" in result.result:
             party.last_call = result.result
-        self.settle()
         return result
 
     def act_at_once(self, actions: list[tuple[str, str, Json]]) -> list[Any]:
@@ -218,11 +222,7 @@ class World:
         results = []
         for name, command, params in actions:
             party = self.party(name)
-            result = party.instance.command(command, params)
-            party.last_result, party.last_error = result.result, result.error
-            if result.ok and isinstance(result.result, dict) and "sessionId" in result.result:
-                party.last_call = result.result
-            results.append(result)
+            results.append(self._remember(party, party.instance.command(command, params)))
         self.settle()
         return results
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.oracles import Subject, check
+from harness.oracles import Subject, check, server_problems
 
 SID = "v1.eu.ringside.abc"
 ALICE = Subject(name="alice", uid="alice", tag="t-alice", resource="dev-a")
@@ -126,3 +126,16 @@ def test_a_malformed_request_is_caught() -> None:
     }
     problems = check([*honest_journal(), request, response], [ALICE, BOB], CALLERS)
     assert problems == [f"bob: sent a malformed PUT /calls/{SID}: ERR_VALIDATION_FAILED $.status: bad"]
+
+
+def test_a_frame_ringside_should_never_send_is_reported_as_ringsides_bug() -> None:
+    bad = {
+        "seq": 9,
+        "kind": "ws.out",
+        "device": "dev-b",
+        "sessionId": SID,
+        "status": "initiated",
+        "frame": {"type": "message"},
+    }
+    problems = server_problems([bad])
+    assert problems and all("ringside sent dev-b a call frame that breaks wire/ws-call-frame" in p for p in problems)

@@ -8,6 +8,9 @@ scenario with a message that names the missing callback, and that the report is 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import urllib.request
 
 import pytest
 
@@ -80,3 +83,18 @@ def test_a_missing_capability_skips_with_its_reason(pytester: pytest.Pytester) -
     result = pytester.runpytest_subprocess("--ringside-client", "python", "-rs", "-p", "no:cacheprovider")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*client lacks capability teleport*"])
+
+
+def test_the_harness_attaches_to_a_running_service(project: pytest.Pytester) -> None:
+    service = subprocess.Popen(
+        [sys.executable, "-m", "refclient.service", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    assert service.stdout is not None
+    line = service.stdout.readline()  # the service prints its ready line first (or exits)
+    assert line.startswith("ringside-adapter: listening on "), line
+    url = line.split()[-1]
+    result = project.runpytest_subprocess("--ringside-client-url", url, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert service.poll() is None, "an attached service is the user's: the harness leaves it running"
+    urllib.request.urlopen(urllib.request.Request(url + "/", method="DELETE"), timeout=5).close()
+    assert service.wait(timeout=10) == 0
