@@ -102,6 +102,9 @@ def verdict_of(item: pytest.Item, report: pytest.TestReport, call: pytest.CallIn
         if report.skipped:
             return "known-failure", str(report.wasxfail)
         return "failed", f"listed as a known failure ({report.wasxfail}) but it passes: remove it from the list"
+    if report.failed and str(report.longrepr).startswith("[XPASS(strict)]"):
+        reason = str(report.longrepr).removeprefix("[XPASS(strict)] ")
+        return "failed", f"listed as a {reason} — but it passes: remove it from the list"
     if report.skipped:
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)

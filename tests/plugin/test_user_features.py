@@ -98,3 +98,22 @@ def test_the_harness_attaches_to_a_running_service(project: pytest.Pytester) -> 
     assert service.poll() is None, "an attached service is the user's: the harness leaves it running"
     urllib.request.urlopen(urllib.request.Request(url + "/", method="DELETE"), timeout=5).close()
     assert service.wait(timeout=10) == 0
+
+
+def test_a_known_failure_that_starts_passing_fails_the_run(project: pytest.Pytester) -> None:
+    project.makefile(".yaml", known="- id: MY-001\n  reason: the SDK used to get this wrong\n")
+    result = project.runpytest_subprocess(
+        "--ringside-client",
+        "python",
+        "--ringside-known-failures",
+        "known.yaml",
+        "--ringside-report-dir",
+        "rep",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    report = json.loads((project.path / "rep" / "latest" / "report.json").read_text())
+    row = next(r for r in report["scenarios"] if r["id"] == "MY-001")
+    assert row["verdict"] == "failed"
+    assert "listed as a known failure" in row["reason"] and "remove it from the list" in row["reason"]
