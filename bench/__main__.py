@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -100,6 +102,49 @@ async def bench_server(cycles: int = 400) -> dict[str, float]:
     }
 
 
+async def bench_server_cpu(cycles: int = 600) -> dict[str, float]:
+    """Server CPU per full call cycle, with the server in its own process (``ringside serve``)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve", "--no-tls", "--clock", "virtual", "--users", "alice,bob"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().split()[-1]  # "ringside: listening on <url>"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        ta, wsa = await _login(session, url, "alice")
+        tb, wsb = await _login(session, url, "bob")
+        cpu_before = _cpu_seconds(process.pid)
+        for _ in range(cycles):
+            await _one_cycle(session, url, (ta, wsa), (tb, wsb))
+        cpu = _cpu_seconds(process.pid) - cpu_before
+        await wsa.close()
+        await wsb.close()
+    process.terminate()
+    process.wait(timeout=10)
+    return {"server_cpu_us_per_cycle": cpu / cycles * 1e6}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _one_cycle(session: aiohttp.ClientSession, url: str, a: tuple[str, Any], b: tuple[str, Any]) -> None:
+    (ta, wsa), (tb, wsb) = a, b
+    body = {"type": "audio", "receiverType": "user", "category": "call", "receiver": "bob"}
+    async with session.post(f"{url}/v3.0/calls", headers={"authToken": ta, "resource": "dev-alice"}, json=body) as r:
+        sid = (await r.json())["data"]["data"]["entities"]["on"]["entity"]["sessionid"]
+    await wsb.receive_json(timeout=5)
+    await wsa.receive_json(timeout=5)
+    for token, dev, status in ((tb, "dev-bob", "ongoing"), (ta, "dev-alice", "ended")):
+        headers = {"authToken": token, "resource": dev}
+        async with session.put(f"{url}/v3.0/calls/{sid}", headers=headers, json={"status": status}) as r:
+            await r.read()
+        await wsa.receive_json(timeout=5)
+        await wsb.receive_json(timeout=5)
+
+
 async def bench_idle_sockets(count: int = 500) -> dict[str, float]:
     """Server memory per idle authenticated WebSocket (server and clients share this process)."""
     config = ServerConfig(tls=False, clock="virtual", users=[f"u{i}" for i in range(count)])
@@ -122,6 +167,7 @@ def main() -> int:
     figures: dict[str, Any] = {}
     figures.update(bench_core())
     figures.update(asyncio.run(bench_server()))
+    figures.update(asyncio.run(bench_server_cpu()))
     figures.update(asyncio.run(bench_idle_sockets()))
     print(f"{'figure':32} {'value':>12} {'baseline':>12}  note")
     for name, value in figures.items():
