@@ -192,8 +192,16 @@ async def journal(hub: Hub, request: Request, params: dict[str, str]) -> Json:
 
 
 async def devices(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
-    """Every connected device, with frame counts (the harness's ``sync`` compares them)."""
-    return [d.describe() for d in hub.devices.values()]
+    """Connected devices with frame counts; ``?uid=U`` only U's, ``&wait=S`` long-polls until U has one."""
+    uid = request.query.get("uid")
+    if uid is None:
+        return [d.describe() for d in hub.devices.values()]
+    try:
+        wait = min(float(request.query.get("wait", "0")), 60.0)
+    except ValueError:
+        raise RingsideError(ErrorCode.VALIDATION_FAILED, "'wait' must be a number", {}) from None
+    found = await hub.wait_for_devices(uid, timeout=wait) if wait > 0 else hub.devices_of(uid)
+    return [d.describe() for d in found]
 
 
 async def post_callback(hub: Hub, request: Request, params: dict[str, str]) -> Json:

@@ -103,6 +103,7 @@ class Hub:
         #: called (on the server loop) after each callback report is kept: the facade wakes waiters
         self.callback_listeners: list[Callable[[str, Json], None]] = []
         self._callbacks_changed = asyncio.Event()
+        self._devices_changed = asyncio.Event()
         #: the port the edge bound (settings point the SDK back at it)
         self.port = 0
         #: predicates naming uids that come into being on first use (magic users, --auto-users)
@@ -176,6 +177,21 @@ class Hub:
         if previous is not None and previous != uid and not self.devices_of(previous):
             self.backend.online.discard(previous)
         self.backend.online.add(uid)
+        changed, self._devices_changed = self._devices_changed, asyncio.Event()
+        changed.set()
+
+    async def wait_for_devices(self, uid: str, count: int = 1, *, timeout: float) -> list[Device]:
+        """Wait (up to ``timeout`` real seconds) until ``uid`` has ``count`` authenticated devices.
+
+        An SDK resolves ``login`` before its socket has authenticated; a call placed in that gap
+        reaches nobody. Tests and tools wait on this instead of sleeping.
+        """
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while len(self.devices_of(uid)) < count and (left := end - loop.time()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._devices_changed.wait(), left)
+        return self.devices_of(uid)
 
     def close_device(self, device: Device, *, code: int | None = None) -> None:
         """Forget a closed connection."""

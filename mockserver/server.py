@@ -154,6 +154,11 @@ class MockServer:
         """Journal entries after ``since``."""
         return self.call(lambda hub: hub.journal.entries(since=since, kinds=kinds))
 
+    def wait_for_device(self, uid: str, *, timeout: float = 10.0) -> None:
+        """Return once ``uid`` has an authenticated WebSocket; raise TimeoutError after ``timeout`` s."""
+        if not self.call_async(lambda hub: hub.wait_for_devices(uid, timeout=timeout)):
+            raise TimeoutError(f"{uid} has no authenticated WebSocket after {timeout} s")
+
     def add_user(self, uid: str, name: str | None = None) -> str:
         """Create a user; returns an auth token for it."""
         token: str = self.data("POST", "/users", {"uid": uid, "name": name})["authToken"]

@@ -91,6 +91,7 @@ def test_two_browser_pages_ring_accept_and_end(server: MockServer, site: str, tm
                     page.evaluate("([h, u]) => ringside.start('ringside', h, u, 'ringside-api-key')", [host, uid])
                     == uid
                 )
+                server.wait_for_device(uid)  # login resolves before the SDK's socket has authenticated
             sid = alice.evaluate("() => ringside.call('bob')")
             bob.wait_for_function("() => events.some(e => e.callback === 'onIncomingCallReceived')", timeout=10_000)
             assert bob.evaluate(f"() => ringside.accept('{sid}')") == "ongoing"

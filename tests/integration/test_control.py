@@ -277,6 +277,16 @@ async def test_devices_frame_counts(api: Api, server, http):
     assert stats["devices"] == 1 and stats["calls"] == 1 and stats["framesOut"] >= 7
 
 
+async def test_devices_long_poll_until_a_user_has_authenticated(api: Api, server, http):
+    alice = await api.login("alice")
+    assert (await api.control("GET", "/devices?uid=alice")).data == []
+    waiting = asyncio.ensure_future(api.control("GET", "/devices?uid=alice&wait=5"))
+    await online_device(http, server.ws_url, alice, "WEB-A")
+    assert [d["resource"] for d in (await asyncio.wait_for(waiting, 5)).data] == ["WEB-A"]
+    assert (await api.control("GET", "/devices?uid=nobody&wait=0.05")).data == []
+    assert (await api.control("GET", "/devices?uid=alice&wait=soon")).code == "ERR_VALIDATION_FAILED"
+
+
 async def test_stats_count_every_frame_in(api: Api, server, http):
     device = await online_device(http, server.ws_url, await api.login("alice"), "WEB-A")
     await device.ws.send_bytes(b"\x00")
