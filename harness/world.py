@@ -146,6 +146,8 @@ class World:
             parties.append(party)
         if failure is not None:
             raise failure
+        for party in parties:
+            self._await_socket(party)
         self.settle()
         for party in parties:
             self.add_listener(party, DEFAULT_LISTENER)
@@ -161,10 +163,22 @@ class World:
         self.parties[name] = party
         if login:
             instance.ok("login")
+            self._await_socket(party)
             self.settle()
         if listener:
             self.add_listener(party, DEFAULT_LISTENER)
         return party
+
+    def _await_socket(self, party: Party) -> None:
+        """A client may resolve login before its socket authenticated (the JS SDK does): a call placed in
+        that gap would reach nobody, so wait until the server sees every device of this user."""
+        wanted = sum(1 for p in self.parties.values() if p.uid == party.uid)
+        found = self.server.call_async(lambda hub: hub.wait_for_devices(party.uid, wanted, timeout=SETTLE_DEADLINE))
+        if len(found) < wanted:
+            raise AdapterError(
+                f"{party.name}: login succeeded, but the server saw {len(found)} of {wanted} authenticated "
+                f"WebSocket(s) for {party.uid} after {SETTLE_DEADLINE:.0f} s"
+            )
 
     def _new_instance(self, name: str, uid: str, *, login: bool) -> ClientInstance:
         """Create (and optionally log in) one instance; touches no scenario state, so it may run in a thread."""
