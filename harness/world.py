@@ -240,31 +240,6 @@ class World:
         self.settle()
         return results
 
-    def replay_later(self, name: str, status: str, seconds: float) -> None:
-        """A late duplicate: ``seconds`` from now (server clock) the server sends ``name``'s device, once
-        more and unchanged, the last frame of the current call with ``status`` it already got."""
-        self.settle()
-        resource = self.party(name).instance.resource
-        sid = self.sessions.get("the call")
-        sent = [
-            e
-            for e in self.server.journal(since=self.journal_start, kinds=["ws.out"])
-            if e.get("device") == resource and e.get("sessionId") == sid and e.get("status") == status
-        ]
-        if not sent:
-            raise ScenarioError(f"{name} never got a {status} event of the call, so none can be repeated")
-        frame: Json = sent[-1]["frame"]
-
-        def schedule(hub: Hub) -> None:
-            async def resend() -> None:
-                hub.journal.record("fault", effect="late-duplicate", device=resource, sessionId=sid, status=status)
-                for device in [d for d in hub.devices.values() if d.resource == resource]:
-                    await hub.send(device, frame, apply_hooks=False)
-
-            hub.timers.call_later(seconds, resend, label=f"harness:late-duplicate:{status}")
-
-        self.server.call(schedule)
-
     # -- time ------------------------------------------------------------------------------------
 
     def now(self) -> float:

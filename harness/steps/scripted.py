@@ -120,14 +120,21 @@ def close_on_event(world: World, name: str, status: str) -> None:
     arm(world, {"kind": "close", "status": status, **_target(world, name)})
 
 
+@given(
+    parsers.re(
+        r"the server duplicates the next (?P<status>\w+) event to (?P<name>[\w-]+), "
+        r"the copy (?P<seconds>[\d.]+) seconds? later$"
+    )
+)
 @when(
     parsers.re(
-        r"the server sends the last (?P<status>\w+) event to (?P<name>[\w-]+) again (?P<seconds>[\d.]+) seconds? later$"
+        r"the server duplicates the next (?P<status>\w+) event to (?P<name>[\w-]+), "
+        r"the copy (?P<seconds>[\d.]+) seconds? later$"
     )
 )
 def late_duplicate(world: World, status: str, name: str, seconds: str) -> None:
-    """A late duplicate: the very frame already delivered is delivered once more, later (server clock)."""
-    world.replay_later(name, status, float(seconds))
+    """A late duplicate: the event arrives as usual, and an identical copy that much later (server clock)."""
+    arm(world, {"kind": "duplicate", "status": status, "by": float(seconds), **_target(world, name)})
 
 
 @then("every injected fault took effect")

@@ -10,7 +10,8 @@ kind        effect on the matched event (for every device of the user that gets 
 =========== ===================================================================================
 drop        never sent
 delay       sent ``by`` seconds later (server clock), after anything sent meanwhile
-duplicate   sent ``1 + copies`` times in a row
+duplicate   sent ``1 + copies`` times in a row; with ``by``, the copies come ``by`` seconds later (a late
+            duplicate, e.g. after the call already ended)
 reorder     held back and sent right after the next call frame to that device (or after ``hold``)
 close       the device's socket is closed right after the frame was sent (``status`` given), or at
             ``at`` seconds after arming, or at once; reconnects (WS auth) are then refused for
@@ -65,7 +66,7 @@ class FaultSpec:
     device: str | None = None  #: only this device (resource) of the user
     status: str | None = None  #: the call status to match (close: the trigger); None: any call event
     count: int = 1  #: how many events it applies to
-    by: Delay | None = None  #: delay: how long
+    by: Delay | None = None  #: delay: how long; duplicate: how much later the copies come
     copies: int = 1  #: duplicate: extra copies
     hold: Delay | None = None  #: reorder: release after this long if no frame follows (default 10 s)
     at: Delay | None = None  #: close: this long after arming (with no status and no at: at once)
@@ -90,8 +91,8 @@ class FaultSpec:
 
 
 _KEYS = frozenset({"kind", "user", "device", "status", "count", "by", "copies", "hold", "at", "refuse"})
-_ONLY_FOR = {
-    "by": FaultKind.DELAY,
+_ONLY_FOR: dict[str, FaultKind | tuple[FaultKind, ...]] = {
+    "by": (FaultKind.DELAY, FaultKind.DUPLICATE),
     "copies": FaultKind.DUPLICATE,
     "hold": FaultKind.REORDER,
     "at": FaultKind.CLOSE,
@@ -117,8 +118,10 @@ def parse_fault(value: Any, path: Path = ()) -> FaultSpec:
         kinds = ", ".join(k.value for k in FaultKind)
         raise BehaviourError(f"kind must be one of {kinds}, not {value.get('kind')!r}", (*path, "kind")) from None
     for key, only in _ONLY_FOR.items():
-        if key in value and kind is not only:
-            raise BehaviourError(f"{key!r} applies only to {only.value} faults", (*path, key))
+        allowed = only if isinstance(only, tuple) else (only,)
+        if key in value and kind not in allowed:
+            names = " and ".join(k.value for k in allowed)
+            raise BehaviourError(f"{key!r} applies only to {names} faults", (*path, key))
     user = value.get("user")
     if not isinstance(user, str) or not user:
         raise BehaviourError("a fault needs 'user': the uid whose events or sockets it hits", (*path, "user"))
@@ -329,8 +332,15 @@ class FaultBook:
             self._record(fault, "drop", device, event)
             return []
         if kind is FaultKind.DUPLICATE:
-            self._record(fault, "duplicate", device, event, copies=fault.spec.copies)
-            return [frame] * (1 + fault.spec.copies)
+            late = fault.claimed[event.event_key]
+            self._record(fault, "duplicate", device, event, copies=fault.spec.copies, delay=late)
+            if late <= 0:
+                return [frame] * (1 + fault.spec.copies)
+            for _ in range(fault.spec.copies):
+                self.hub.timers.call_later(
+                    late, lambda: self._send_late(fault, device, frame, event), label=f"fault:{fault.id}:late-copy"
+                )
+            return [frame]
         if kind is FaultKind.DELAY:
             delay = fault.claimed[event.event_key]
             self._record(fault, "delay", device, event, delay=delay)

@@ -203,7 +203,7 @@ BAD_SCRIPTS = {
             user: alice
             by: 2   # <-
         """,
-        "applies only to delay faults",
+        "applies only to delay and duplicate faults",
     ),
     "unknown fault kind": (
         """
