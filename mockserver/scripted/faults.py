@@ -338,7 +338,9 @@ class FaultBook:
                 return [frame] * (1 + fault.spec.copies)
             for _ in range(fault.spec.copies):
                 self.hub.timers.call_later(
-                    late, lambda: self._send_late(fault, device, frame, event), label=f"fault:{fault.id}:late-copy"
+                    late,
+                    lambda: self._send_late(fault, device, frame, event, effect="late-copy"),
+                    label=f"fault:{fault.id}:late-copy",
                 )
             return [frame]
         if kind is FaultKind.DELAY:
@@ -362,11 +364,13 @@ class FaultBook:
         await self._close_devices(fault, [device], trigger=event)
         return []
 
-    async def _send_late(self, fault: ArmedFault, device: Device, frame: Json, event: CallFrame) -> None:
+    async def _send_late(
+        self, fault: ArmedFault, device: Device, frame: Json, event: CallFrame, *, effect: str = "delay"
+    ) -> None:
         if device.conn_id not in self.hub.devices:
-            self._record(fault, "delay-lost", device, event)
+            self._record(fault, f"{effect}-lost", device, event)
             return
-        self._record(fault, "delay-release", device, event)
+        self._record(fault, f"{effect}-release", device, event)
         await self.hub.send(device, frame, apply_hooks=False)
 
     async def _release_held(self, device: Device, held: _Held) -> None:

@@ -80,6 +80,19 @@ async def test_duplicate_an_event(server: MockServer, connect: Any) -> None:
     assert len([e for e in journal(server, "ws.out") if e["uid"] == "alice" and e.get("status") == "initiated"]) == 3
 
 
+async def test_a_late_duplicate_arrives_after_the_call_ended(server: MockServer, connect: Any) -> None:
+    alice: Client = await connect(server, "alice")
+    await arm(server, kind="duplicate", user="alice", status="initiated", by=3)
+    await control(server, "POST", "/scripts", {"users": [{"uid": "carol", "calls": [{"to": "alice", "cancel": 1}]}]})
+    await advance(server, 1)
+    await alice.call_frame("cancelled")
+    assert alice.call_statuses() == ["initiated", "cancelled"], "the copy is not there yet"
+    await advance(server, 2)
+    await alice.barrier()
+    assert alice.call_statuses() == ["initiated", "cancelled", "initiated"], "the copy comes 3 s after the original"
+    assert [(e["effect"], e.get("delay")) for e in faults(server)] == [("duplicate", 3), ("late-copy-release", None)]
+
+
 async def test_reorder_two_events(server: MockServer, connect: Any) -> None:
     alice: Client = await connect(server, "alice")
     await arm(server, kind="reorder", user="alice", status="initiated")
