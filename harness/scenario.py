@@ -8,13 +8,18 @@ import pytest
 
 from harness import oracles
 from harness.errors import CapabilityMissing, ComplianceViolation, ScenarioError
-from harness.report.collect import ORACLE_NOTES, TIMELINE, TIMELINE_KINDS, compact, scenario_tags
+from harness.report.collect import ORACLE_NOTES, PARTIES, SCENARIO, TIMELINE, scenario_tags, timeline
 from harness.sut import AdapterService
 from harness.world import World
 from mockserver.server import MockServer
 
 #: Stash key: set when a step of the scenario failed (then oracle findings are notes, not a new failure).
 STEP_FAILED = pytest.StashKey[bool]()
+
+
+def remember_names(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Keep the Gherkin names for the report (pytest only knows the generated test function's)."""
+    request.node.stash[SCENARIO] = (str(scenario.name), str(feature.rel_filename))
 
 
 def require_capabilities(request: pytest.FixtureRequest) -> None:
@@ -38,7 +43,11 @@ def finish(request: pytest.FixtureRequest) -> None:
     world: World = request.getfixturevalue("world")
     item = request.node
     journal = world.journal()
-    item.stash[TIMELINE] = [compact(e) for e in journal if e["kind"] in TIMELINE_KINDS]
+    item.stash[TIMELINE] = timeline(journal)
+    item.stash[PARTIES] = [
+        {"name": p.name, "uid": p.uid, "tag": p.instance.tag, "resource": p.instance.resource}
+        for p in world.parties.values()
+    ]
     if not world.service.alive():
         return
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,10 @@ from harness.errors import ComplianceViolation
 Json = dict[str, Any]
 #: Journal kinds a scenario's timeline keeps (enough to draw a sequence diagram).
 TIMELINE_KINDS = ("call", "callback", "http.request", "http.response", "ws.out", "fault", "script", "timer")
+#: Stash key: (scenario name, feature file relative to the features directory), from pytest-bdd.
+SCENARIO = pytest.StashKey[tuple[str, str]]()
+#: Stash key: the scenario's parties (name, uid, tag, resource), so a diagram can name its lanes.
+PARTIES = pytest.StashKey[list[Json]]()
 #: Stash key under which the plugin leaves a scenario's timeline and oracle findings.
 TIMELINE = pytest.StashKey[list[Json]]()
 ORACLE_NOTES = pytest.StashKey[list[str]]()
@@ -30,6 +35,38 @@ def stable_id(item: pytest.Item) -> str:
         if tag.startswith("id-"):
             return tag.removeprefix("id-")
     return item.nodeid
+
+
+def timeline(journal: list[Json]) -> list[Json]:
+    """The journal entries a sequence diagram needs, each reduced to its essentials.
+
+    Kept: client requests (with the acting device and, for call updates, the status asked for), error
+    replies, call frames out, call changes, callbacks, faults, script actions and timers. Dropped: the
+    control API's own traffic, successful replies, pings, pongs and auth frames.
+    """
+    requests = {e["seq"]: e for e in journal if e["kind"] == "http.request"}
+    rows = []
+    for entry in journal:
+        if entry["kind"] not in TIMELINE_KINDS or _is_noise(entry, requests):
+            continue
+        row = compact(entry)
+        if entry["kind"] == "http.response":  # an error goes back to the device that asked
+            request = requests.get(entry.get("requestSeq", -1), {})
+            row["device"] = (request.get("headers") or {}).get("resource")
+        rows.append(row)
+    return rows
+
+
+def _is_noise(entry: Json, requests: dict[int, Json]) -> bool:
+    kind = entry["kind"]
+    if kind == "http.request":
+        return str(entry.get("path", "")).startswith("/_ringside") or entry.get("method") == "OPTIONS"
+    if kind == "http.response":
+        request = requests.get(entry.get("requestSeq", -1), {})
+        return "error" not in (entry.get("body") or {}) or str(request.get("path", "")).startswith("/_ringside")
+    if kind == "ws.out":
+        return not entry.get("sessionId")
+    return False
 
 
 def compact(entry: Json) -> Json:
@@ -51,8 +88,17 @@ def compact(entry: Json) -> Json:
         "member",
         "label",
         "fault",
+        "effect",
     )
     row = {k: entry[k] for k in keep if entry.get(k) is not None}
+    if entry["kind"] == "http.request":
+        row["device"] = (entry.get("headers") or {}).get("resource")
+        try:
+            move = json.loads(entry.get("body") or "{}").get("status")
+        except (json.JSONDecodeError, AttributeError):
+            move = None
+        if move is not None:
+            row["move"] = move
     if entry["kind"] == "http.response":
         error = (entry.get("body") or {}).get("error")
         if error:
@@ -79,6 +125,7 @@ class Row:
     reason: str | None = None
     oracle_notes: list[str] = field(default_factory=list)
     timeline: list[Json] = field(default_factory=list)
+    parties: list[Json] = field(default_factory=list)
 
     def as_json(self) -> Json:
         return {
@@ -93,6 +140,7 @@ class Row:
             "reason": self.reason,
             "oracleNotes": self.oracle_notes,
             "timeline": self.timeline,
+            "parties": self.parties,
         }
 
 

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from harness.report import html
 from harness.report.collect import Row
 from mockserver import __version__
 from mockserver.clock import RealClock
@@ -87,6 +88,7 @@ def write(report: Json, directory: Path, run: str) -> Path:
     tree = junit(report)
     ET.indent(tree)
     tree.write(out / "junit.xml", encoding="utf-8", xml_declaration=True)
+    (out / "report.html").write_text(html.render(report), encoding="utf-8")
     latest = directory / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()

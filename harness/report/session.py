@@ -8,7 +8,17 @@ from typing import Any
 import pytest
 
 from harness.report import compliance
-from harness.report.collect import ORACLE_NOTES, SERVICE_INFO, TIMELINE, Row, scenario_tags, stable_id, verdict_of
+from harness.report.collect import (
+    ORACLE_NOTES,
+    PARTIES,
+    SCENARIO,
+    SERVICE_INFO,
+    TIMELINE,
+    Row,
+    scenario_tags,
+    stable_id,
+    verdict_of,
+)
 from mockserver.clock import RealClock
 
 
@@ -48,6 +58,9 @@ class ComplianceReport:
                 row.failure = _failure_text(call, report)
         row.timeline = item.stash.get(TIMELINE, row.timeline)
         row.oracle_notes = item.stash.get(ORACLE_NOTES, row.oracle_notes)
+        row.parties = item.stash.get(PARTIES, row.parties)
+        if SCENARIO in item.stash:
+            row.name, row.feature = item.stash[SCENARIO]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         info = self.config.stash.get(SERVICE_INFO, {})
