@@ -132,9 +132,12 @@ def test_a_failed_scenario_opens_with_its_diagram() -> None:
 
 def test_the_diagram_names_its_lanes_and_marks_echoes() -> None:
     svg = html.sequence_diagram(TIMELINE, PARTIES, key="k")
-    assert [
-        lane for lane in (">alice<", ">ringside<", ">bob<", ">ring-x<") if lane in svg
-    ] == [">alice<", ">ringside<", ">bob<", ">ring-x<"]
+    assert [lane for lane in (">alice<", ">ringside<", ">bob<", ">ring-x<") if lane in svg] == [
+        ">alice<",
+        ">ringside<",
+        ">bob<",
+        ">ring-x<",
+    ]
     assert "initiated (own echo)" in svg and "PUT calls/… busy" in svg and "✗ ERR_CALL_ALREADY_ENDED" in svg
     assert "+3.5s" in svg and "onIncomingCallReceived" in svg
 
