@@ -7,6 +7,7 @@ system or browser store for a browser) and every later ``ringside serve`` is tru
 
 from __future__ import annotations
 
+import fcntl
 import os
 import ssl
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ def ensure_tls_files(directory: Path | None = None) -> TlsFiles:
     if files.ca.exists() and files.cert.exists() and files.key.exists():
         return files
     directory.mkdir(parents=True, exist_ok=True)
+    # Several servers may start at once on a fresh machine: one makes the CA, the others wait for it.
+    with directory.with_name(directory.name + ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (files.ca.exists() and files.cert.exists() and files.key.exists()):
+            _create(files)
+    return files
+
+
+def _create(files: TlsFiles) -> None:
     ca = trustme.CA(organization_name="ringside local CA")
     leaf = ca.issue_cert(*SERVER_NAMES)
     ca.cert_pem.write_to_path(str(files.ca))
@@ -60,4 +70,3 @@ def ensure_tls_files(directory: Path | None = None) -> TlsFiles:
     leaf.cert_chain_pems[0].write_to_path(str(files.cert))
     for pem in leaf.cert_chain_pems[1:]:
         pem.write_to_path(str(files.cert), append=True)
-    return files

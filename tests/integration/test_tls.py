@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import pytest
@@ -116,3 +117,13 @@ async def test_plain_http_mode(server, http):
     with pytest.raises(aiohttp.ClientError):
         await http.get(f"https://127.0.0.1:{server.server.port}/settings", ssl=ssl.create_default_context())
     assert (await api.request("GET", "/settings")).status == 200, "a TLS attempt does not break the server"
+
+
+def test_servers_starting_at_once_share_one_ca(tmp_path):
+    """A fresh machine, many servers at once (xdist, CI): one CA is made, and every server uses it."""
+    directory = tmp_path / "tls"
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        made = list(pool.map(lambda _: ensure_tls_files(directory), range(6)))
+    assert len({files.ca.read_bytes() for files in made}) == 1
+    made[0].client_context()  # the CA loads
+    made[0].server_context()  # and the certificate matches its key
