@@ -8,7 +8,15 @@ import pytest
 
 from harness import oracles
 from harness.errors import CapabilityMissing, ComplianceViolation, ScenarioError
-from harness.report.collect import ORACLE_NOTES, PARTIES, SCENARIO, TIMELINE, scenario_tags, timeline
+from harness.report.collect import (
+    CLOCK_SECONDS,
+    ORACLE_NOTES,
+    PARTIES,
+    SCENARIO,
+    TIMELINE,
+    scenario_tags,
+    timeline,
+)
 from harness.sut import AdapterService
 from harness.world import World
 from mockserver.server import MockServer
@@ -44,6 +52,7 @@ def finish(request: pytest.FixtureRequest) -> None:
     item = request.node
     journal = world.journal()
     item.stash[TIMELINE] = timeline(journal)
+    item.stash[CLOCK_SECONDS] = world.now() - world.started_at
     item.stash[PARTIES] = [
         {"name": p.name, "uid": p.uid, "tag": p.instance.tag, "resource": p.instance.resource}
         for p in world.parties.values()

@@ -15,6 +15,8 @@ Json = dict[str, Any]
 TIMELINE_KINDS = ("call", "callback", "http.request", "http.response", "ws.out", "fault", "script", "timer")
 #: Stash key: (scenario name, feature file relative to the features directory), from pytest-bdd.
 SCENARIO = pytest.StashKey[tuple[str, str]]()
+#: Stash key: how far the shared clock moved during the scenario (server-clock seconds).
+CLOCK_SECONDS = pytest.StashKey[float]()
 #: Stash key: the scenario's parties (name, uid, tag, resource), so a diagram can name its lanes.
 PARTIES = pytest.StashKey[list[Json]]()
 #: Stash key under which the plugin leaves a scenario's timeline and oracle findings.
@@ -126,6 +128,7 @@ class Row:
     oracle_notes: list[str] = field(default_factory=list)
     timeline: list[Json] = field(default_factory=list)
     parties: list[Json] = field(default_factory=list)
+    clock_seconds: float = 0.0
 
     def as_json(self) -> Json:
         return {
@@ -141,6 +144,7 @@ class Row:
             "oracleNotes": self.oracle_notes,
             "timeline": self.timeline,
             "parties": self.parties,
+            "clockSeconds": round(self.clock_seconds, 3),
         }
 
 

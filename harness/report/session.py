@@ -9,6 +9,7 @@ import pytest
 
 from harness.report import compliance
 from harness.report.collect import (
+    CLOCK_SECONDS,
     ORACLE_NOTES,
     PARTIES,
     SCENARIO,
@@ -59,6 +60,7 @@ class ComplianceReport:
         row.timeline = item.stash.get(TIMELINE, row.timeline)
         row.oracle_notes = item.stash.get(ORACLE_NOTES, row.oracle_notes)
         row.parties = item.stash.get(PARTIES, row.parties)
+        row.clock_seconds = item.stash.get(CLOCK_SECONDS, row.clock_seconds)
         if SCENARIO in item.stash:
             row.name, row.feature = item.stash[SCENARIO]
 
