@@ -11,6 +11,7 @@ from pathlib import Path
 from harness.runner import add_run_parser
 from mockserver.app import serve_forever, start_server
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
+from mockserver.core import RingsideError
 
 
 def _users(value: str) -> list[str]:
@@ -84,7 +85,7 @@ def serve(args: argparse.Namespace) -> int:
 async def _serve(config: ServerConfig) -> int:
     try:
         server = await start_server(config)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RingsideError) as exc:
         print(f"ringside: cannot start: {exc}", file=sys.stderr)
         return 1
     stop = asyncio.Event()

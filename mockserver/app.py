@@ -219,6 +219,7 @@ async def start_server(
     journal = journal or Journal(clock, path=config.journal_path)
     hub = Hub(config, clock, journal)
     await install_scripting(hub)  # scripted users, magic ids, faults; a bad --script file raises here
+    hub.seed_directory()  # after scripting, so a configured group may name magic members
     schemas.warm()
     tls = ensure_tls_files(config.tls_dir) if config.tls else None
     runner = web.AppRunner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)

@@ -114,7 +114,6 @@ class Hub:
         self.reset_hooks: list[Callable[[], Awaitable[None]]] = []
         #: per-hub state of optional subsystems, by name (``"scripting"``: mockserver.scripted)
         self.extensions: dict[str, object] = {}
-        self.seed_directory()
 
     # -- directory -------------------------------------------------------------------------------
 
@@ -129,7 +128,14 @@ class Hub:
                 if uid not in self.backend.directory.users:
                     self.backend.directory.add_user(uid, name=name, now=now)
         for guid, members in self.config.groups.items():
-            self.backend.directory.add_group(guid, name=None, members=members, now=now)
+            for uid in members:  # a member may be a magic id (ring-accept-2s): it comes to life here
+                with contextlib.suppress(RingsideError):
+                    self.user_or_create(uid)
+            try:
+                self.backend.directory.add_group(guid, name=None, members=members, now=now)
+            except RingsideError as error:
+                error.message = f"group {guid}: {error.message} (create members with --users)"
+                raise
 
     def user_or_create(self, uid: str) -> User:
         """The user ``uid``; created now if an on-demand rule (auto users, magic ids) covers it."""

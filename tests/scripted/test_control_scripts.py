@@ -173,3 +173,14 @@ async def test_a_magic_uid_created_through_the_control_api_still_answers(make_se
     await alice.initiate("ring-accept-1s")
     await advance(server, 1)
     assert [e["status"] for e in journal(server, "call")] == ["initiated", "ongoing"]
+
+
+async def test_a_configured_group_may_name_magic_members(make_server: Any, connect: Any) -> None:
+    server = make_server(clock="virtual", users=["alice"], groups={"team": ["alice", "ring-accept-1s"]})
+    alice: Client = await connect(server, "alice")
+    await alice.initiate("team", receiver_type="group")
+    await advance(server, 1)
+    assert [(e["status"], e["actor"]) for e in journal(server, "call")] == [
+        ("initiated", "alice"),
+        ("ongoing", "ring-accept-1s"),
+    ]
