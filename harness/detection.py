@@ -81,7 +81,7 @@ def main() -> int:
         "",
         "Honest caveats: `keep-active-call-after-end` and `accept-while-busy` are caught by few",
         "scenarios (they only show when a second call follows on the same device); a defect outside",
-        "this list of ten is not measured here.",
+        "this list of ten is not measured here, so 100 % is a rate over these ten, not over all bugs.",
     ]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")

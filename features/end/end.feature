@@ -121,3 +121,25 @@ Feature: End a call
     And the callbacks of alice are onOutgoingCallAccepted, onCallEndedMessageReceived
     And alice sent no unanswered update to the server
     And the server has the call ended by ring-accept-1s-end-900s
+
+  @id-END-012 @spec-end @spec-initiate @should
+  Scenario: After the caller hangs up, the callee may call back at once
+    Given alice and bob are logged in
+    When alice calls bob
+    And bob accepts the call
+    And alice ends the call
+    Then bob receives onCallEndedMessageReceived
+    When bob calls alice
+    Then bob's command succeeds
+    And alice receives onIncomingCallReceived
+    And the server has bob's call initiated
+
+  @id-END-013 @spec-end @spec-initiate @needs-virtual-time @should
+  Scenario: After a scripted callee hangs up, the client may call again
+    Given alice and bob are logged in
+    When alice calls ring-accept-1s-end-2s
+    And 3 seconds pass
+    Then alice receives onCallEndedMessageReceived
+    When alice calls bob
+    Then alice's command succeeds
+    And bob receives onIncomingCallReceived

@@ -141,3 +141,14 @@ Feature: Refused moves and their error codes
     And alice rejects the call
     Then alice's command fails with the server's error ERR_CALL_ALREADY_ENDED
     And alice receives onIncomingCallCancelled
+
+  @id-ERR-017 @spec-errors @spec-accept @must
+  Scenario: A client whose own call is still ringing cannot accept an incoming one
+    Given alice, bob and carol are logged in
+    When bob calls carol
+    And alice calls bob
+    And bob accepts the call
+    Then bob's command fails with CALL_IN_PROGRESS
+    And the server has the call initiated
+    And the server has bob's call initiated
+    And alice receives no onOutgoingCallAccepted

@@ -21,9 +21,9 @@ EXPECTED_CATCHES: dict[str, list[str]] = {
     "ring-timer-survives-accept": ["ACC-006", "RACE-003"],
     "cancel-sends-rejected": ["CAN-001", "LIS-003"],
     "no-echo-suppression": ["END-001", "END-002"],
-    "keep-active-call-after-end": ["END-005", "END-006"],
+    "keep-active-call-after-end": ["END-005", "END-006", "END-012"],
     "wrong-payload-field": ["INIT-001", "ACC-001"],
-    "accept-while-busy": ["ERR-006", "ERR-010"],
+    "accept-while-busy": ["ERR-006", "ERR-010", "ERR-017"],
 }
 
 
