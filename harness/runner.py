@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.clients import ROOT, bundled
+from harness.report import matrix
 
 FEATURES = ROOT / "features"
 
@@ -71,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         print("\nringside: summary")
         for label, code, report in results:
             print(f"  {label:20} {_counts(report)}  {'ok' if code == 0 else f'exit {code}'}  {report or ''}")
+        written = [report for _, _, report in results if report is not None]
+        if len(written) > 1:
+            print(f"  side by side: {matrix.write(written, args.report_dir) / 'matrix.html'}")
     return worst
 
 
