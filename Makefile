@@ -43,4 +43,4 @@ serve: $(PY_STAMP)
 	$(BIN)/ringside serve --users alice,bob
 
 clean:
-	rm -rf $(VENV) $(JS_DIR)/node_modules reports/*/ reports/latest
+	rm -rf $(VENV) $(JS_DIR)/node_modules reports/*/ reports/latest reports/latest-matrix
