@@ -91,7 +91,3 @@ def _counts(report_dir: Path | None) -> str:
         f"{summary['total']} scenarios: {summary['passed']} passed, {summary['failed']} failed, "
         f"{summary['error']} errors, {summary['skipped']} skipped, {summary['known_failure']} known failures"
     )
-
-
-if __name__ == "__main__":
-    sys.exit(run(argparse.Namespace()))

@@ -259,8 +259,7 @@ class World:
         target = self.now() + seconds
         self._step_clients_to(self.now())
         for _ in range(100_000):
-            due = [t for t in (self.server.call(lambda hub: hub.timers.next_due()), *self._client_timers()) if t]
-            step = min([t for t in due if t <= target], default=target)
+            step = min([t for t in self._due_times() if t <= target], default=target)
             self.server.advance_to(max(step, self.now()))
             self._step_clients_to(self.now())
             self.settle()
@@ -279,6 +278,11 @@ class World:
         self.advance(max(0.0, seconds - APPROACH_GAP))
         self.server.advance_to(target)
         self.settle()
+
+    def _due_times(self) -> list[float]:
+        """When the next timers fall due: the server's earliest and each client's."""
+        server_due = self.server.call(lambda hub: hub.timers.next_due())
+        return [t for t in (server_due, *self._client_timers()) if t]
 
     def _client_timers(self) -> list[float]:
         return [p.instance.next_timer for p in self.parties.values() if p.instance.next_timer is not None]
@@ -379,8 +383,7 @@ class World:
     def _advance_until(self, seconds: float, done: Any) -> None:
         target = self.now() + seconds
         while self.now() < target and not done():
-            due = [t for t in (self.server.call(lambda hub: hub.timers.next_due()), *self._client_timers()) if t]
-            step = min([t for t in due if self.now() < t <= target], default=target)
+            step = min([t for t in self._due_times() if self.now() < t <= target], default=target)
             self.advance(step - self.now())
 
     def _wait_real_until(self, seconds: float, done: Any) -> None:

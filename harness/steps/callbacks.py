@@ -11,6 +11,13 @@ from harness.world import World, callback_label
 _CB = r"(?P<callback>on[A-Z]\w+)"
 
 
+def _let_pass(world: World, within: str | None) -> None:
+    """Let the step's "within N seconds" pass (if it has one), then let everything in flight land."""
+    if within:
+        world.advance(float(within))
+    world.settle()
+
+
 @then(
     parsers.re(
         rf"(?P<name>[\w-]+) receives {_CB}(?: with status (?P<status>\w+))?"
@@ -64,9 +71,7 @@ def callback_call_field(world: World, name: str, callback: str, field: str, valu
 @then(parsers.re(rf"(?P<name>[\w-]+) receives no {_CB}(?: within (?P<within>[\d.]+) seconds?)?$"))
 def receives_none_of(world: World, name: str, callback: str, within: str | None) -> None:
     """That callback never fires (waiting ``within`` seconds first, if said)."""
-    if within:
-        world.advance(float(within))
-    world.settle()
+    _let_pass(world, within)
     hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
     if hits:
         raise ComplianceViolation(
@@ -78,9 +83,7 @@ def receives_none_of(world: World, name: str, callback: str, within: str | None)
 @then(parsers.re(r"(?P<name>[\w-]+) receives no other callback(?: within (?P<within>[\d.]+) seconds?)?$"))
 def receives_nothing_else(world: World, name: str, within: str | None) -> None:
     """Every callback ``name`` got was one a step already expected."""
-    if within:
-        world.advance(float(within))
-    world.settle()
+    _let_pass(world, within)
     extra = world.unclaimed(name)
     if extra:
         raise ComplianceViolation(
@@ -91,9 +94,7 @@ def receives_nothing_else(world: World, name: str, within: str | None) -> None:
 @then(parsers.re(r"(?P<name>[\w-]+) receives no callback(?: within (?P<within>[\d.]+) seconds?)?$"))
 def receives_nothing(world: World, name: str, within: str | None) -> None:
     """No callback at all."""
-    if within:
-        world.advance(float(within))
-    world.settle()
+    _let_pass(world, within)
     got = world.callbacks_of(name)
     if got:
         raise ComplianceViolation(
@@ -185,9 +186,7 @@ def receives_none_for_call(world: World, name: str, callback: str, owner: str) -
 )
 def receives_nothing_on(world: World, name: str, listener: str, within: str | None) -> None:
     """Nothing at all on one listener (a removed or replaced one)."""
-    if within:
-        world.advance(float(within))
-    world.settle()
+    _let_pass(world, within)
     got = world.callbacks_of(name, listener=listener)
     if got:
         raise ComplianceViolation(

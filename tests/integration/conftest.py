@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 from support import Api
 
-from mockserver.config import ServerConfig
 from mockserver.server import MockServer
 
 USERS = ["alice", "bob", "carol", "dave"]
@@ -17,20 +16,13 @@ GROUPS = {"team": ["alice", "bob", "carol"]}
 
 
 @pytest.fixture
-def make_server() -> Iterator[Callable[..., MockServer]]:
-    """Start a server with ServerConfig(**overrides) on 127.0.0.1, port from the OS; stopped at teardown."""
-    started: list[MockServer] = []
+def make_server(start_mock_server: Callable[..., MockServer]) -> Callable[..., MockServer]:
+    """A server with ServerConfig(**overrides): users alice bob carol dave, group team, virtual clock."""
 
     def make(**overrides: Any) -> MockServer:
-        config: dict[str, Any] = {"tls": False, "users": list(USERS), "groups": dict(GROUPS), "clock": "virtual"}
-        config.update(overrides)
-        server = MockServer(ServerConfig(**config)).start()
-        started.append(server)
-        return server
+        return start_mock_server(**{"users": list(USERS), "groups": dict(GROUPS), "clock": "virtual", **overrides})
 
-    yield make
-    for server in started:
-        server.stop()
+    return make
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
-from mockserver.config import ServerConfig
 from mockserver.server import MockServer
 
 Json = dict[str, Any]
@@ -197,19 +196,9 @@ def sid_of(reply: Json) -> str:
 
 
 @pytest.fixture
-def make_server() -> Iterator[Callable[..., MockServer]]:
+def make_server(start_mock_server: Callable[..., MockServer]) -> Callable[..., MockServer]:
     """Start MockServers (plain HTTP, loopback) with the given config overrides; stopped at teardown."""
-    started: list[MockServer] = []
-
-    def make(**overrides: Any) -> MockServer:
-        config = ServerConfig(tls=False, **overrides)
-        server = MockServer(config).start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+    return start_mock_server
 
 
 @pytest.fixture
