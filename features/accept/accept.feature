@@ -23,6 +23,7 @@ Feature: Accept a call
     And bob accepts the call
     And 60 seconds pass
     Then alice receives no onOutgoingCallRejected
+    And alice sent no unanswered update to the server
     And the server has the call ongoing
 
   @id-ACC-003 @spec-accept @must
