@@ -104,6 +104,6 @@ Feature: Accept a call
     And bob generates a call token for the call
     And alice generates a call token for the call
     Then bob's command succeeds
-    And bob gets a token
+    And bob gets a token for the call
     And alice's command succeeds
-    And alice gets a token
+    And alice gets a token for the call

@@ -6,9 +6,45 @@ from pytest_bdd import parsers, then
 
 from harness.errors import ComplianceViolation
 from harness.steps.calls import expect_field, session_of
-from harness.world import World, callback_label
+from harness.world import Json, World, callback_label
 
 _CB = r"(?P<callback>on[A-Z]\w+)"
+
+
+#: "receives Y" without "within" on a real clock: how long a callback caused by the step before may take.
+REAL_CLOCK_ALLOWANCE = 0.5
+
+
+def _within(world: World, within: str | None) -> float:
+    """How long a "receives" step waits: what it says, else nothing in virtual time (a callback an action
+    caused arrives at the same instant; settling lets it land) and a small allowance on a real clock."""
+    if within:
+        return float(within)
+    return 0.0 if world.virtual else REAL_CLOCK_ALLOWANCE
+
+
+def _current_call(world: World) -> str | None:
+    """The session id of "the call", if the scenario has one: a callback of an older call must not count."""
+    return world.sessions.get("the call")
+
+
+def _wait(
+    world: World,
+    name: str,
+    callback: str,
+    *,
+    within: float,
+    listener: str | None = None,
+    count: int = 1,
+    session: str | None = None,
+) -> Json:
+    """:meth:`World.wait_for_callback`, saying in its failure which call the step meant."""
+    try:
+        return world.wait_for_callback(name, callback, within=within, listener=listener, count=count, session=session)
+    except ComplianceViolation as exc:
+        if session is None:
+            raise
+        raise ComplianceViolation(f"{exc}\n  (only a callback for the call {session} counts)") from None
 
 
 def _let_pass(world: World, within: str | None) -> None:
@@ -27,8 +63,11 @@ def _let_pass(world: World, within: str | None) -> None:
 def receives(
     world: World, name: str, callback: str, status: str | None, listener: str | None, within: str | None
 ) -> None:
-    """The callback arrives (within 1 s unless said), optionally with a status / on a listener."""
-    report = world.wait_for_callback(name, callback, within=float(within or 1), listener=listener)
+    """The callback arrives for the current call (at once, unless a "within" says how long it may take),
+    optionally with a status / on a listener."""
+    report = _wait(
+        world, name, callback, within=_within(world, within), listener=listener, session=_current_call(world)
+    )
     world.claim(name, report)
     if status is not None:
         expect_field(report.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")
@@ -130,7 +169,7 @@ def receives_exactly(
 ) -> None:
     """The callback arrives, and no more often than said (a duplicate event must not fire it again)."""
     expected = _TIMES.get(times) or int(times.split(maxsplit=1)[0])
-    last = world.wait_for_callback(name, callback, within=1, listener=listener, count=expected)
+    last = world.wait_for_callback(name, callback, within=_within(world, None), listener=listener, count=expected)
     world.settle()
     hits = [
         r
@@ -159,7 +198,7 @@ def receives_for_call(
 ) -> None:
     """The callback arrives for one call, named by its caller ("for bob's call")."""
     sid = session_of(world, f"{owner}'s call")
-    report = world.wait_for_callback(name, callback, within=float(within or 1), session=sid)
+    report = _wait(world, name, callback, within=_within(world, within), session=sid)
     world.claim(name, report)
     if status is not None:
         expect_field(report.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")

@@ -391,12 +391,71 @@ def generates_token(world: World, name: str, which: str) -> None:
     world.act(name, "generateToken", {"sessionId": session_of(world, which)})
 
 
-@then(parsers.re(r"(?P<name>[\w-]+) gets a token$"))
-def gets_token(world: World, name: str) -> None:
-    """The last command returned ``{token}`` with a non-empty token."""
+def logged_in_token(world: World, name: str) -> str:
+    """The authToken ``name``'s device is logged in with: the one the server confirmed in its reply to
+    the device's last ``PUT /me`` (the SDK's ``getLoggedinUser().getAuthToken()``)."""
+    resource = world.party(name).instance.resource
+    entries = world.journal()
+    logins = {
+        e["seq"]
+        for e in entries
+        if e["kind"] == "http.request"
+        and e.get("method") == "PUT"
+        and re.search(r"(?:^|/)me/?$", str(e.get("path", "")))
+        and (e.get("headers") or {}).get("resource") == resource
+    }
+    tokens = [
+        str(((e.get("body") or {}).get("data") or {}).get("authToken"))
+        for e in entries
+        if e["kind"] == "http.response" and e.get("requestSeq") in logins and "data" in (e.get("body") or {})
+    ]
+    if not tokens:
+        raise ScenarioError(f"the journal has no login (PUT /me) of {name}'s device {resource!r}")
+    return tokens[-1]
+
+
+def token_exchange(world: World, token: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The ``POST /call_tokens`` request whose reply issued ``token``, and that reply (None if none did)."""
+    entries = world.journal()
+    for reply in entries:
+        if reply["kind"] != "http.response" or not str(reply.get("path", "")).endswith("call_tokens"):
+            continue
+        if ((reply.get("body") or {}).get("data") or {}).get("token") != token:
+            continue
+        request = next(e for e in entries if e["kind"] == "http.request" and e["seq"] == reply.get("requestSeq"))
+        return request, reply
+    return None
+
+
+@then(parsers.re(r"(?P<name>[\w-]+) gets a token(?: for (?P<which>the call|\w+'s call))?$"))
+def gets_token(world: World, name: str, which: str | None) -> None:
+    """The last command returned ``{token}``: the token the server issued in reply to a
+    ``POST /call_tokens`` that carried ``name``'s authToken and the session id of the call (the current
+    one unless named)."""
     result = world.party(name).last_result
-    if not isinstance(result, dict) or not result.get("token"):
+    token = result.get("token") if isinstance(result, dict) else None
+    if not token:
         raise ComplianceViolation(f"{name} should have got a call token, but got {result!r}")
+    exchange = token_exchange(world, token)
+    if exchange is None:
+        raise ComplianceViolation(f"{name}'s token {token!r} is not one the server issued (no POST /call_tokens reply)")
+    request, _ = exchange
+    sid = session_of(world, which)
+    try:
+        asked_for = json.loads(request.get("body") or "{}").get("sessionId")
+    except (json.JSONDecodeError, AttributeError):
+        asked_for = None
+    if asked_for != sid:
+        raise ComplianceViolation(
+            f"{name}'s token was issued for the wrong session\n  expected: {sid}\n  actual:   {asked_for!r}"
+            f" (POST {request.get('path')} {request.get('body')})"
+        )
+    sent = (request.get("headers") or {}).get("authtoken")
+    expected = logged_in_token(world, name)
+    if sent != expected:
+        raise ComplianceViolation(
+            f"{name}'s token request did not carry {name}'s authToken\n  expected: {expected}\n  actual:   {sent!r}"
+        )
 
 
 @then(parsers.re(r"the call request (?P<name>[\w-]+) sent has no (?P<key>\w+)$"))
