@@ -13,6 +13,7 @@ import pytest
 from harness.clients import command_for
 from harness.errors import HarnessError
 from harness.report.collect import SERVICE_INFO
+from harness.report.session import required_capabilities
 from harness.sut import AdapterService
 from harness.world import CallbackLog, World
 from mockserver.config import ServerConfig
@@ -47,6 +48,15 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
             raise HarnessError(str(exc)) from None
     service.deadline = float(pytestconfig.getoption("ringside_command_deadline"))
     pytestconfig.stash[SERVICE_INFO] = service.info
+    missing = sorted(set(required_capabilities(pytestconfig)) - service.capabilities)
+    if missing:
+        service.close()
+        declared = ", ".join(sorted(service.capabilities)) or "none"
+        pytest.exit(
+            f"ringside: not assessed: the client lacks required capabilities {', '.join(missing)} "
+            f"(it declares: {declared})",
+            returncode=pytest.ExitCode.TESTS_FAILED,
+        )
     yield service
     service.close()
 

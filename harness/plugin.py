@@ -36,6 +36,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--ringside-command-deadline", default=10.0, type=float, help="seconds a client command may take (default 10)"
     )
     group.addoption("--ringside-report-dir", default=None, type=Path, help="write the compliance report here")
+    group.addoption(
+        "--ringside-require-capabilities",
+        default="",
+        help="comma-separated capabilities the client must declare (else the run stops: not assessed)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,8 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(importlib.import_module("harness.fixtures"), "ringside-fixtures")
     for name in STEP_MODULES:
         config.pluginmanager.register(importlib.import_module(name), f"ringside-steps:{name}")
-    report_dir = config.getoption("ringside_report_dir")
-    if report_dir is not None and not hasattr(config, "workerinput"):  # the controller writes, xdist workers don't
+    if not hasattr(config, "workerinput"):  # the controller judges and writes, xdist workers don't
+        report_dir = config.getoption("ringside_report_dir")
         config.pluginmanager.register(ComplianceReport(config, report_dir), "ringside-report")
 
 
@@ -54,18 +59,35 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Any:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    listed = config.getoption("ringside_known_failures") or known_failures.default_for(config)
+    if listed is not None:
+        known_failures.apply(items, known_failures.load(listed), source=listed)
     expression = config.getoption("ringside_tags")
     if expression:
         tags.select(config, items, expression)
-    listed = config.getoption("ringside_known_failures") or known_failures.default_for(config)
-    if listed is not None:
-        known_failures.apply(items, known_failures.load(listed))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     scenario_hooks.remember_names(request, feature, scenario)
     scenario_hooks.require_capabilities(request)
+
+
+def pytest_bdd_before_step(request: pytest.FixtureRequest, step: Any) -> None:
+    scenario_hooks.step_started(request, step)
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
+    scenario_hooks.step_ended(request, step, None)
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: Exception) -> None:
+    scenario_hooks.step_ended(request, step, exception)
+
+
+def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, step: Any, exception: Exception) -> None:
+    scenario_hooks.step_started(request, step)
+    scenario_hooks.step_ended(request, step, exception)
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
@@ -76,4 +98,6 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
-    scenario_hooks.capability_skip(item, call, outcome.get_result())
+    report = outcome.get_result()
+    scenario_hooks.capability_skip(item, call, report)
+    known_failures.judge(item, call, report)

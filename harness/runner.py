@@ -26,7 +26,13 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("--tags", help='tag expression, e.g. "must and not slow"')
     p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
     p.add_argument("--clock", choices=("virtual", "real"), default="virtual", help="server clock (default virtual)")
-    p.add_argument("--known-failures", type=Path, help="YAML list of known failures (id + reason)")
+    p.add_argument("--known-failures", type=Path, help="YAML list of known failures (id, reason, step, failure)")
+    p.add_argument(
+        "--require-capabilities",
+        default="",
+        metavar="A,B",
+        help="capabilities the client must declare; without them the run stops as not assessed",
+    )
     p.add_argument("--features", type=Path, default=FEATURES, help="feature directory (default: the bundled catalogue)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="anything after -- goes to pytest")
     p.set_defaults(func=run)
@@ -46,6 +52,8 @@ def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
         argv += ["--ringside-tags", args.tags]
     if args.known_failures:
         argv += ["--ringside-known-failures", str(args.known_failures)]
+    if args.require_capabilities:
+        argv += ["--ringside-require-capabilities", args.require_capabilities]
     return argv + [a for a in args.pytest_args if a != "--"]
 
 

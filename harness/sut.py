@@ -98,6 +98,8 @@ class ClientInstance:
     deadline: float = DEFAULT_COMMAND_DEADLINE
     resource: str | None = None
     next_timer: float | None = None
+    #: How many callback reports the instance says it has made (``sync``'s optional ``callbacksSent``).
+    callbacks_sent: int | None = None
     commands: list[Json] = field(default_factory=list)
 
     def command(self, name: str, params: Json | None = None, *, deadline: float | None = None) -> CommandResult:
@@ -222,6 +224,13 @@ class AdapterService:
     def alive(self) -> bool:
         """Whether a spawned service is still running (attached ones are assumed alive)."""
         return self.process is None or self.process.poll() is None
+
+    def exit_description(self) -> str:
+        """How a spawned service ended, in words (``exit code 1``, ``killed by signal 9``)."""
+        code = None if self.process is None else self.process.poll()
+        if code is None:
+            return "still running"
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
 def _read_ready_line(process: subprocess.Popen[str], command: str) -> str:

@@ -37,6 +37,8 @@ CALLBACKS = (
     "onIncomingCallCancelled",
     "onCallEndedMessageReceived",
 )
+#: Journal ``error`` entries that are not ringside failing: a send to a socket the peer already closed.
+NOT_RINGSIDE_FAILURES = frozenset({"send"})
 _scenario_numbers = itertools.count(1)
 
 
@@ -226,8 +228,10 @@ class World:
     @staticmethod
     def _remember(party: Party, result: CommandResult) -> CommandResult:
         party.last_result, party.last_error = result.result, result.error
-        if result.ok and isinstance(result.result, dict) and "sessionId" in result.result:
-            party.last_call = result.result
+        # A command that returned no Call (failed, or returned null) leaves no Call to check: a step
+        # about "the Call it got" must not read the one an earlier command returned.
+        is_call = result.ok and isinstance(result.result, dict) and "sessionId" in result.result
+        party.last_call = result.result if is_call else None
         return result
 
     def act_at_once(self, actions: list[tuple[str, str, Json]]) -> list[Any]:
@@ -313,6 +317,7 @@ class World:
             sent = self._frames_sent_to(party)
             reply = party.instance.ok("sync", {"atLeast": sent})
             party.instance.resource = reply.get("resource") or party.instance.resource
+            party.instance.callbacks_sent = reply.get("callbacksSent", party.instance.callbacks_sent)
             received = int(reply.get("framesReceived", 0))
             if received >= self._frames_sent_to(party):
                 return
@@ -329,10 +334,13 @@ class World:
             return 0
         # Counted from the journal, not from the live connections: a socket that closed (a fault, a
         # reconnect) leaves the hub's device table, but the client still counts the frames it received on it.
+        # A frame whose send failed (the socket was already gone) was journaled but never left.
         start = self.journal_start
         return self.server.call(
             lambda hub: sum(
-                1 for e in hub.journal.entries(since=start, kinds=["ws.out"]) if e.get("device") == resource
+                1 if e["kind"] == "ws.out" else -1
+                for e in hub.journal.entries(since=start, kinds=["ws.out", "error"])
+                if e.get("device") == resource and (e["kind"] == "ws.out" or e.get("where") == "send")
             )
         )
 
@@ -419,6 +427,42 @@ class World:
             if entry.get("tag") == tag and entry.get("report") == report:
                 return float(entry["t"])
         raise ScenarioError(f"callback {report.get('callback')} of {name} is not in the journal")
+
+    # -- trust in the verdict -------------------------------------------------------------------
+
+    def server_failures(self) -> list[str]:
+        """ringside's own failures during the scenario (a handler crash, a timer or a fault that raised)."""
+        out = []
+        for entry in self.server.journal(since=self.journal_start, kinds=["error"]):
+            if entry.get("where") in NOT_RINGSIDE_FAILURES:
+                continue
+            detail = str(entry.get("traceback") or entry.get("error") or "").strip().splitlines()
+            label = f" ({entry['label']})" if entry.get("label") else ""
+            out.append(f"{entry.get('where')}{label} at t={entry.get('t')}: {detail[-1] if detail else 'no detail'}")
+        return out
+
+    def lost_callbacks(self) -> list[str]:
+        """Callback reports that never reached the sink: gaps in each instance's ``seq``, or fewer than
+        the instance says it sent."""
+        out = []
+        for party in self.parties.values():
+            numbers = [int(r.get("seq", 0)) for r in self.callbacks_of(party.name)]
+            seqs = sorted(set(numbers))
+            twice = sorted({n for n in numbers if numbers.count(n) > 1})
+            if twice:
+                out.append(
+                    f"{party.name} (instance {party.instance.tag}): different callback reports share the number(s) "
+                    + ", ".join(f"#{n}" for n in twice)
+                )
+            top = max([*seqs, party.instance.callbacks_sent or 0])
+            missing = sorted(set(range(1, top + 1)) - set(seqs))
+            if missing:
+                got = ", ".join(f"#{n}" for n in seqs) or "none"
+                out.append(
+                    f"{party.name} (instance {party.instance.tag}): callback report(s) "
+                    f"{', '.join(f'#{n}' for n in missing)} never arrived (received: {got})"
+                )
+        return out
 
     # -- teardown --------------------------------------------------------------------------------
 

@@ -207,8 +207,15 @@ class Hub:
             self.backend.online.discard(device.uid)
 
     def record_callback(self, tag: str, report: Json) -> None:
-        """Keep and journal a callback a client under test reported."""
-        self.callbacks.setdefault(tag, []).append(report)
+        """Keep and journal a callback a client under test reported.
+
+        A service retries a report whose POST seemed to fail; if the first copy did arrive, the second
+        is the same report with the same ``seq``: journaled as a repeat, not kept twice."""
+        kept = self.callbacks.setdefault(tag, [])
+        if "seq" in report and any(r.get("seq") == report["seq"] and r == report for r in kept):
+            self.journal.record("callback.repeat", tag=tag, seq=report["seq"], callback=report.get("callback"))
+            return
+        kept.append(report)
         call: Json = report["call"] if isinstance(report.get("call"), dict) else {}
         self.journal.record(
             "callback",
@@ -258,7 +265,7 @@ class Hub:
             try:
                 await device.peer.send_text(json.dumps(out, separators=(",", ":")))
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
-                self.journal.record("error", where="send", conn=device.conn_id, error=repr(exc))
+                self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
 
     async def deliver(self, outcome: Outcome) -> None:
         """Send every frame of ``outcome`` to every device of its recipients, in order."""

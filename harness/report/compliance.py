@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,7 +32,57 @@ def summary(rows: list[Row]) -> Json:
     return {"total": len(rows), **{k.replace("-", "_"): n for k, n in counts.items()}}
 
 
-def build(rows: list[Row], *, client: Json, started: float, finished: float) -> Json:
+_LACKS = re.compile(r"client lacks capability ([\w-]+)")
+
+
+def assessment(rows: list[Row], *, declared: list[str], required: list[str]) -> Json:
+    """What the run says about the client, in one verdict and one sentence (the report's first line).
+
+    A client that declared no capabilities, or a run in which no scenario ran, is *not assessed*:
+    passing the few scenarios left is no claim of conformance."""
+    counts = summary(rows)
+    skipped_for: dict[str, int] = {}
+    for row in rows:
+        if row.verdict == "skipped":
+            match = _LACKS.search(row.reason or "")
+            key = match.group(1) if match else "other"
+            skipped_for[key] = skipped_for.get(key, 0) + 1
+    failed = [r for r in rows if r.verdict == "failed"]
+    by_kind = {
+        "spec": sum(1 for r in failed if any(t.startswith("spec-") for t in r.tags)),
+        "robustness": sum(1 for r in failed if not any(t.startswith("spec-") for t in r.tags)),
+    }
+    ran = counts["total"] - counts["skipped"]
+    skips = ", ".join(f"{n} for lack of {c}" for c, n in sorted(skipped_for.items())) or "none"
+    tested = f"{ran} of {counts['total']} scenarios ran (skipped: {skips})"
+    missing_required = sorted(set(required) - set(declared))
+    if missing_required:
+        verdict = "not-assessed"
+        statement = f"not assessed: the client lacks required capabilities {', '.join(missing_required)}"
+    elif not declared or ran == 0:
+        verdict = "not-assessed"
+        why = "the client declared no capabilities" if not declared else "no scenario ran"
+        statement = f"not assessed: {why}; {tested}"
+    elif counts["failed"] or counts["error"]:
+        verdict = "does-not-conform"
+        statement = (
+            f"does not conform: {counts['failed']} failed ({by_kind['spec']} of the spec, "
+            f"{by_kind['robustness']} of ringside's robustness rules), {counts['error']} errors; {tested}"
+        )
+    else:
+        verdict = "conforms"
+        statement = f"conforms: {counts['passed']} passed, {counts['known_failure']} known failures; {tested}"
+    return {
+        "verdict": verdict,
+        "statement": statement,
+        "declaredCapabilities": sorted(declared),
+        "requiredCapabilities": sorted(required),
+        "skippedFor": skipped_for,
+        "failedByKind": by_kind,
+    }
+
+
+def build(rows: list[Row], *, client: Json, started: float, finished: float, required: list[str] | None = None) -> Json:
     """The whole report as JSON (schema: mockserver/schemas/report/report.schema.json)."""
     return {
         "reportVersion": 1,
@@ -41,6 +92,7 @@ def build(rows: list[Row], *, client: Json, started: float, finished: float) -> 
         "finishedAt": finished,
         "duration": round(finished - started, 3),
         "summary": summary(rows),
+        "assessment": assessment(rows, declared=list(client.get("capabilities", [])), required=required or []),
         "scenarios": [r.as_json() for r in rows],
     }
 
@@ -75,7 +127,8 @@ def junit(report: Json) -> ET.ElementTree[ET.Element[str]]:
             ET.SubElement(case, "error", message=(row["failure"] or "")[:200]).text = row["failure"]
         elif row["verdict"] in ("skipped", "known-failure"):
             label = "known failure: " if row["verdict"] == "known-failure" else ""
-            ET.SubElement(case, "skipped", message=label + (row["reason"] or ""))
+            skipped = ET.SubElement(case, "skipped", message=label + (row["reason"] or ""))
+            skipped.text = row.get("failure")  # a known failure keeps what was observed
     return ET.ElementTree(suite)
 
 
