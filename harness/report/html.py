@@ -47,6 +47,7 @@ def render(report: Json) -> str:
         f"<p class='muted'>service {_e(client.get('service'))} {_e(client.get('version'))} · "
         f"capabilities {_e(', '.join(client.get('capabilities', [])) or 'none')} · "
         f"{summary['total']} scenarios in {report['duration']:.1f} s · ringside {_e(report['tool']['version'])}</p>",
+        f"<p><b>{_e(report['assessment']['statement'])}</b></p>" if report.get("assessment") else "",
         "<p class='badges'>" + "".join(_badge(v, summary[v.replace("-", "_")]) for v in VERDICT_COLOURS) + "</p>",
         "<table><tr><th>id</th><th>scenario</th><th>feature</th><th>verdict</th><th>time</th></tr>",
     ]
@@ -70,8 +71,11 @@ def _scenario(row: Json) -> str:
         f"<span class='v' style='color:{_colour(row['verdict'])}'>{_e(row['verdict'])}</span></summary>",
         f"<p class='tags'>{_e(' '.join('@' + t for t in row['tags']))}</p>",
     ]
+    if row.get("failedStep"):
+        out.append(f"<p>failing step: <b>{_e(row['failedStep'])}</b></p>")
     if row.get("failure"):
-        out.append(f"<pre>{_e(row['failure'])}</pre>")
+        label = "observed (known failure)" if row["verdict"] == "known-failure" else ""
+        out.append(f"<pre>{_e(label + chr(10) if label else '')}{_e(row['failure'])}</pre>")
     if row.get("reason"):
         out.append(f"<p><i>{_e(row['reason'])}</i></p>")
     if row.get("oracleNotes"):
