@@ -107,3 +107,22 @@ Feature: Accept a call
     And bob gets a token for the call
     And alice's command succeeds
     And alice gets a token for the call
+
+  @id-ACC-011 @spec-session @spec-accept @requires-generate-token @must
+  Scenario: The caller generates the call token for the Call its onOutgoingCallAccepted carried
+    Given alice and bob are logged in
+    When alice calls bob
+    And bob accepts the call
+    Then alice receives onOutgoingCallAccepted with status ongoing
+    When alice generates a call token for the Call in her onOutgoingCallAccepted
+    Then alice's command succeeds
+    And alice gets a token for the call
+
+  @id-ACC-012 @spec-session @spec-accept @requires-generate-token @must
+  Scenario: The callee generates the call token for the Call acceptCall returned
+    Given alice is logged in
+    When remote dave calls alice
+    And alice accepts the call
+    And alice generates a call token for the Call her acceptCall returned
+    Then alice's command succeeds
+    And alice gets a token for the call

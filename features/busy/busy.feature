@@ -59,3 +59,38 @@ Feature: Busy
     Then carol receives onCallEndedMessageReceived for carol's call with status ended
     And alice receives onOutgoingCallRejected with status busy
     And the server has carol's call ended
+
+  @id-BUSY-007 @spec-busy @spec-errors @must
+  Scenario: A busy answer the server refuses fails with its error, and the call in progress goes on
+    Given alice and bob are logged in
+    And bob is on a call with remote carol
+    When alice calls bob
+    And alice cancels the call
+    And bob answers busy
+    Then bob's command fails with the server's error ERR_CALL_ALREADY_ENDED
+    And bob receives onIncomingCallCancelled with status cancelled
+    And the server has the call cancelled by alice
+    And the server has carol's call ongoing
+
+  @id-BUSY-008 @spec-busy @spec-errors @must
+  Scenario: Answering busy to an unknown session fails with the server's error
+    Given bob is on a call with remote carol
+    When bob answers busy to the call "v1.eu.ringside.no-such-call"
+    Then bob's command fails with the server's error ERR_CALL_NOT_FOUND
+    And the server has carol's call ongoing
+
+  @id-BUSY-009 @spec-busy @spec-group @requires-group-calls @needs-virtual-time @must
+  Scenario: A client member on another call answers a group call busy
+    Given alice and bob are logged in
+    And bob is on a call with remote carol
+    And a group team with members alice, bob and ring-busy-1s@b9
+    When alice calls the group team
+    Then bob receives onIncomingCallReceived with status initiated
+    When bob answers busy
+    Then bob's command succeeds
+    And bob gets the call with status busy
+    And alice receives no callback
+    And the server has the call initiated
+    And alice receives onOutgoingCallRejected with status busy 1 second after the call was placed
+    And the server has the call busy
+    And the server has carol's call ongoing

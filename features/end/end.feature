@@ -23,6 +23,7 @@ Feature: End a call
     And bob accepts the call
     And bob ends the call
     Then bob's command succeeds
+    And bob gets the call with status ended
     And alice receives onCallEndedMessageReceived with status ended
     And the Call in alice's onCallEndedMessageReceived is the call
     And the callbacks of alice are onOutgoingCallAccepted, onCallEndedMessageReceived
@@ -140,6 +141,66 @@ Feature: End a call
     When alice calls ring-accept-1s-end-2s
     And 3 seconds pass
     Then alice receives onCallEndedMessageReceived
+    When alice calls bob
+    Then alice's command succeeds
+    And bob receives onIncomingCallReceived
+
+  @id-END-014 @spec-end @needs-virtual-time @must
+  Scenario: The ended Call carries the call's duration, on both sides
+    Given alice and bob are logged in
+    When alice calls bob
+    And 5 seconds pass
+    And bob accepts the call
+    And 2 minutes pass
+    And alice ends the call
+    Then alice's command succeeds
+    And alice gets the call with status ended
+    And alice gets a call with duration 120
+    And bob receives onCallEndedMessageReceived with status ended
+    And the Call in bob's onCallEndedMessageReceived has duration 120
+
+  @id-END-015 @spec-end @needs-virtual-time @must
+  Scenario: The Call endCall returns to the callee carries the call's duration
+    Given alice is logged in
+    When remote dave calls alice
+    And 3 seconds pass
+    And alice accepts the call
+    And 10 minutes pass
+    And alice ends the call
+    Then alice's command succeeds
+    And alice gets the call with status ended
+    And alice gets a call with duration 600
+    And the server has the call ended by alice
+
+  @id-END-016 @spec-end @needs-virtual-time @must
+  Scenario: A scripted caller hangs up after three minutes; the client is told the duration
+    Given alice is logged in
+    When remote dave calls alice
+    And alice accepts the call
+    And 3 minutes pass
+    And remote dave ends the call
+    Then alice receives onCallEndedMessageReceived with status ended
+    And the Call in alice's onCallEndedMessageReceived has duration 180
+    And the Call in alice's onCallEndedMessageReceived is the call
+
+  @id-END-017 @spec-end @needs-virtual-time @should
+  Scenario: A scripted callee hangs up after a quarter of an hour; the caller is told the duration
+    Given alice is logged in
+    When alice calls ring-accept-1s-end-900s
+    Then alice receives onCallEndedMessageReceived with status ended 901 seconds after the call was placed
+    And the Call in alice's onCallEndedMessageReceived has duration 900
+
+  @id-END-018 @spec-end @requires-active-call @must
+  Scenario: Clearing the active call after endCall succeeded leaves none, and the caller may call again
+    Given alice and bob are logged in
+    When alice calls bob
+    And bob accepts the call
+    And alice ends the call
+    Then alice gets the call with status ended
+    When alice clears the active call
+    Then alice's command succeeds
+    And alice has no active call
+    And bob receives onCallEndedMessageReceived with status ended
     When alice calls bob
     Then alice's command succeeds
     And bob receives onIncomingCallReceived

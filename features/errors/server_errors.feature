@@ -152,3 +152,10 @@ Feature: Refused moves and their error codes
     And the server has the call initiated
     And the server has bob's call initiated
     And alice receives no onOutgoingCallAccepted
+
+  @id-ERR-018 @spec-errors @spec-session @requires-generate-token @must
+  Scenario: A call token for someone else's call is refused
+    Given alice and carol are logged in
+    When alice calls ring-noanswer
+    And carol generates a call token for the call
+    Then carol's command fails with ERR_NOT_A_PARTICIPANT

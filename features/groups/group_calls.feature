@@ -160,3 +160,28 @@ Feature: Group calls
     And alice gets the call with status ongoing
     And the server has the call ongoing by alice
     And the callbacks of alice are onIncomingCallReceived
+
+  @id-GRP-016 @spec-group @spec-session @requires-group-calls @requires-generate-token @must
+  Scenario: The caller and the member who accepted a group call both get a token for it
+    Given alice, bob and carol are logged in
+    And a group team with members alice, bob and carol
+    When alice calls the group team
+    And bob accepts the call
+    And bob generates a call token for the Call his acceptCall returned
+    Then bob gets a token for the call
+    And alice receives onOutgoingCallAccepted with status ongoing
+    When alice generates a call token for the Call in her onOutgoingCallAccepted
+    Then alice gets a token for the call
+
+  @id-GRP-017 @spec-group @spec-timeout-custom @requires-group-calls @requires-custom-timeout @needs-virtual-time @must
+  Scenario: A group call's custom timeout reaches the members too
+    Given alice, bob and carol are logged in
+    And a group team with members alice, bob and carol
+    When alice calls the group team with a timeout of 10 seconds
+    And 9 seconds pass
+    Then bob receives no onIncomingCallCancelled
+    And alice receives no callback
+    And bob receives onIncomingCallCancelled with status unanswered 10 seconds after the call was placed
+    And carol receives onIncomingCallCancelled with status unanswered 10 seconds after the call was placed
+    And alice receives onOutgoingCallRejected with status unanswered 10 seconds after the call was placed
+    And the server has the call unanswered by alice

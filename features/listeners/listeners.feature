@@ -80,3 +80,34 @@ Feature: Call listeners
     When alice removes the call listener nobody
     And alice calls ring-accept-1s
     Then alice receives onOutgoingCallAccepted on listener main within 2 seconds
+
+  @id-LIS-010 @spec-listeners @requires-listeners @needs-virtual-time @must
+  Scenario: A removed listener hears nothing of the caller's accept and end
+    Given alice is logged in
+    And alice adds a call listener ui
+    And alice removes the call listener main
+    When alice calls ring-accept-1s-end-2s
+    Then alice receives onOutgoingCallAccepted on listener ui within 1 second
+    And alice receives onCallEndedMessageReceived on listener ui within 2 seconds
+    And alice receives no callback on listener main
+
+  @id-LIS-011 @spec-listeners @requires-listeners @must
+  Scenario: A listener removed while the call rings hears nothing of the rejection
+    Given alice and bob are logged in
+    And alice adds a call listener ui
+    When alice calls bob
+    And alice removes the call listener main
+    And bob rejects the call
+    Then alice receives onOutgoingCallRejected on listener ui
+    And alice receives no callback on listener main
+
+  @id-LIS-012 @spec-listeners @requires-listeners @must
+  Scenario: A callee's listener removed during the call hears nothing of the end
+    Given alice and bob are logged in
+    When alice calls bob
+    And bob accepts the call
+    And bob adds a call listener ui
+    And bob removes the call listener main
+    And alice ends the call
+    Then bob receives onCallEndedMessageReceived on listener ui
+    And bob receives no onCallEndedMessageReceived on listener main

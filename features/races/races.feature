@@ -102,7 +102,7 @@ Feature: Races, made deterministic by the virtual clock
     Then bob receives onIncomingCallReceived
     And alice-tablet receives no onIncomingCallReceived
 
-  @id-RACE-010 @spec-accept @spec-wire-dispatch @must
+  @id-RACE-010 @robustness @must
   Scenario: A duplicated accept event fires onOutgoingCallAccepted once
     Given alice and bob are logged in
     And the server duplicates the next ongoing event to alice
@@ -111,7 +111,7 @@ Feature: Races, made deterministic by the virtual clock
     Then alice receives onOutgoingCallAccepted exactly once
     And every injected fault took effect
 
-  @id-RACE-011 @spec-end @spec-wire-dispatch @needs-virtual-time @must
+  @id-RACE-011 @robustness @needs-virtual-time @must
   Scenario: A late duplicate of the accept, after the end, fires nothing
     Given alice and bob are logged in
     And the server duplicates the next ongoing event to alice, the copy 5 seconds later

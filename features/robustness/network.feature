@@ -2,7 +2,7 @@ Feature: A flaky network
   Sockets drop and events arrive twice or late; the client recovers and never reports a callback
   twice or after the call ended.
 
-  @id-ROB-001 @spec-robustness @spec-cancel @needs-virtual-time @must
+  @id-ROB-001 @robustness @spec-cancel @needs-virtual-time @must
   Scenario: The callee's socket drops while ringing; after reconnecting it hears the cancel
     Given alice and bob are logged in
     When alice calls bob
@@ -13,7 +13,7 @@ Feature: A flaky network
     Then bob receives onIncomingCallCancelled with status cancelled
     And every injected fault took effect
 
-  @id-ROB-002 @spec-robustness @spec-accept @needs-virtual-time @must
+  @id-ROB-002 @robustness @spec-accept @needs-virtual-time @must
   Scenario: The callee's socket drops while ringing; it still accepts and the caller hears it
     Given alice and bob are logged in
     When alice calls bob
@@ -24,7 +24,7 @@ Feature: A flaky network
     And alice receives onOutgoingCallAccepted with status ongoing
     And alice sent no unanswered update to the server
 
-  @id-ROB-003 @spec-robustness @spec-timeout-default @needs-virtual-time @must
+  @id-ROB-003 @robustness @spec-timeout-default @needs-virtual-time @must
   Scenario: The caller's socket drops while ringing; its ring timer still ends the call
     Given alice and bob are logged in
     When alice calls bob
@@ -32,7 +32,7 @@ Feature: A flaky network
     Then alice receives onOutgoingCallRejected with status unanswered 45 seconds after the call was placed
     And bob receives onIncomingCallCancelled with status unanswered 45 seconds after the call was placed
 
-  @id-ROB-004 @spec-robustness @spec-initiate @must
+  @id-ROB-004 @robustness @must
   Scenario: A duplicated incoming-call event rings once
     Given alice and bob are logged in
     And the server duplicates the next initiated event to bob
@@ -40,7 +40,7 @@ Feature: A flaky network
     Then bob receives onIncomingCallReceived exactly once
     And every injected fault took effect
 
-  @id-ROB-005 @spec-robustness @spec-accept @needs-virtual-time @must
+  @id-ROB-005 @robustness @spec-accept @needs-virtual-time @must
   Scenario: A delayed accept event reaches the caller late, once
     Given alice and bob are logged in
     And the server delays the next ongoing event to alice by 3 seconds
@@ -51,7 +51,7 @@ Feature: A flaky network
     And alice sent no unanswered update to the server
     And every injected fault took effect
 
-  @id-ROB-006 @spec-robustness @spec-cancel @needs-virtual-time @should
+  @id-ROB-006 @robustness @needs-virtual-time @should
   Scenario: A duplicated cancel event fires onIncomingCallCancelled once
     Given alice and bob are logged in
     And the server duplicates the next cancelled event to bob
@@ -60,7 +60,7 @@ Feature: A flaky network
     Then bob receives onIncomingCallCancelled exactly once
     And every injected fault took effect
 
-  @id-ROB-007 @spec-robustness @spec-end @needs-virtual-time @should
+  @id-ROB-007 @robustness @spec-end @needs-virtual-time @should
   Scenario: Reconnects are refused for 20 seconds; later events still arrive
     Given alice and bob are logged in
     When alice calls bob
@@ -71,7 +71,7 @@ Feature: A flaky network
     Then alice receives onCallEndedMessageReceived with status ended
     And alice receives onOutgoingCallAccepted exactly once
 
-  @id-ROB-008 @spec-robustness @spec-end @needs-virtual-time @should
+  @id-ROB-008 @robustness @spec-end @needs-virtual-time @should
   Scenario: The callee's socket closes right after the ring; after reconnecting it hears the end
     Given alice and bob are logged in
     And the server closes bob's socket as the next initiated event reaches it

@@ -64,3 +64,16 @@ Feature: A custom ring timeout
     Given alice is logged in
     When alice calls ring-noanswer with a timeout of 60 seconds
     Then the call request alice sent has no timeout
+
+  @id-TMO-019 @spec-timeout-custom @spec-accept @requires-custom-timeout @needs-virtual-time @must
+  Scenario: An accept in the last second of a custom timeout stops that timer in time
+    Given alice and bob are logged in
+    When alice calls bob with a timeout of 10 seconds
+    And 9.5 seconds pass
+    And bob accepts the call
+    And 5 seconds pass
+    Then bob's command succeeds
+    And alice receives onOutgoingCallAccepted 9.5 seconds after the call was placed
+    And alice receives no onOutgoingCallRejected
+    And alice sent no unanswered update to the server
+    And the server has the call ongoing

@@ -79,3 +79,16 @@ Feature: An unanswered call ends after 45 seconds
     When scripted user erin calls alice and gives up after 45 seconds
     Then alice receives onIncomingCallCancelled with status unanswered 45 seconds after the call was placed
     And the server has the call unanswered by erin
+
+  @id-TMO-018 @spec-timeout-default @spec-accept @needs-virtual-time @must
+  Scenario: An accept half a second before the timeout stops the ring timer in time
+    Given alice and bob are logged in
+    When alice calls bob
+    And 44.5 seconds pass
+    And bob accepts the call
+    And 5 seconds pass
+    Then bob's command succeeds
+    And alice receives onOutgoingCallAccepted 44.5 seconds after the call was placed
+    And alice receives no onOutgoingCallRejected
+    And alice sent no unanswered update to the server
+    And the server has the call ongoing

@@ -8,4 +8,5 @@ STEP_MODULES = (
     "harness.steps.listeners",
     "harness.steps.remote",
     "harness.steps.scripted",
+    "harness.steps.session",
 )

@@ -107,14 +107,19 @@ def callback_call_field(world: World, name: str, callback: str, field: str, valu
     expect_field(hits[-1].get("call") or {}, field, value, what=f"the Call in {name}'s {callback}")
 
 
-@then(parsers.re(rf"(?P<name>[\w-]+) receives no {_CB}(?: within (?P<within>[\d.]+) seconds?)?$"))
-def receives_none_of(world: World, name: str, callback: str, within: str | None) -> None:
-    """That callback never fires (waiting ``within`` seconds first, if said)."""
+@then(
+    parsers.re(
+        rf"(?P<name>[\w-]+) receives no {_CB}(?: on listener (?P<listener>[\w-]+))?(?: within (?P<within>[\d.]+) seconds?)?$"
+    )
+)
+def receives_none_of(world: World, name: str, callback: str, listener: str | None, within: str | None) -> None:
+    """That callback never fires (on that listener, if said; waiting ``within`` seconds first, if said)."""
     _let_pass(world, within)
-    hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
+    hits = [r for r in world.callbacks_of(name, listener=listener) if r.get("callback") == callback]
     if hits:
+        where = f" on listener {listener}" if listener else ""
         raise ComplianceViolation(
-            f"{name} should not have received {callback}, but got it {len(hits)} time(s): "
+            f"{name} should not have received {callback}{where}, but got it {len(hits)} time(s): "
             + ", ".join(str((h.get("call") or {}).get("status")) for h in hits)
         )
 

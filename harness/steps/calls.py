@@ -200,10 +200,13 @@ def rejects_with_status(world: World, name: str, status: str) -> None:
     world.act(name, "rejectCall", {"sessionId": _session(world, name), "status": status})
 
 
-@when(parsers.re(r'(?P<name>[\w-]+) (?P<command>rejects|cancels) the call "(?P<sid>[^"]*)"$'))
+_REJECT_STATUS = {"rejects": "rejected", "cancels": "cancelled", "answers busy to": "busy"}
+
+
+@when(parsers.re(r'(?P<name>[\w-]+) (?P<command>rejects|cancels|answers busy to) the call "(?P<sid>[^"]*)"$'))
 def rejects_named_session(world: World, name: str, command: str, sid: str) -> None:
-    """Reject / cancel an explicit session id (e.g. one that does not exist)."""
-    status = "rejected" if command == "rejects" else "cancelled"
+    """Reject / cancel / answer busy to an explicit session id (e.g. one that does not exist)."""
+    status = _REJECT_STATUS[command]
     world.act(name, "rejectCall", {"sessionId": sid, "status": status})
 
 
