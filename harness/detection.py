@@ -69,7 +69,8 @@ def main() -> int:
         "",
         f"* scenarios: **{total}**; the honest client fails **{len(baseline)}**"
         + (f" ({', '.join(sorted(baseline))})" if baseline else ""),
-        f"* defects caught: **{detected} of {len(rows)}** ({100 * detected // max(1, len(rows))} %)",
+        f"* defects caught: **{detected} of {len(rows)}** ({100 * detected // max(1, len(rows))} %); caught by at"
+        f" least {ENOUGH} scenarios: **{sum(1 for _, c in rows if len(c) >= ENOUGH)} of {len(rows)}**",
         "",
         "| defect (quirk) | scenarios that catch it | which |",
         "|---|---:|---|",
@@ -77,15 +78,42 @@ def main() -> int:
     for quirk, caught in rows:
         shown = ", ".join(caught[:12]) + (f", … (+{len(caught) - 12})" if len(caught) > 12 else "")
         lines.append(f"| `{quirk}` | {len(caught)} | {shown} |")
-    lines += [
-        "",
-        "Honest caveats: `keep-active-call-after-end` and `accept-while-busy` are caught by few",
-        "scenarios (they only show when a second call follows on the same device); a defect outside",
-        "this list of ten is not measured here, so 100 % is a rate over these ten, not over all bugs.",
-    ]
+    lines += ["", *caveats(rows, honest)]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
-    return 0 if detected == len(rows) and not baseline else 1
+    return 0 if all(len(caught) >= ENOUGH for _, caught in rows) and not baseline else 1
+
+
+#: How many scenarios must catch each defect: one catch could be luck (a scenario failing for another reason).
+ENOUGH = 2
+
+
+def caveats(rows: list[tuple[str, list[str]]], honest: dict[str, Any]) -> list[str]:
+    """The honest caveats under the table, worded from this run's numbers."""
+    few = [f"`{quirk}` ({len(caught)})" for quirk, caught in rows if len(caught) < 3]
+    skipped = sorted({r["id"] for r in honest["scenarios"] if r["verdict"] == "skipped"})
+    text = [
+        "Honest caveats:",
+        "",
+        f"* The rate is over these {len(rows)} defects only: a defect not in this list is not measured, so"
+        " it says nothing about bugs of other kinds.",
+        "* A scenario counts as catching a defect when it fails on the faulty client, for whatever reason;"
+        " the table does not check that it failed at the step aimed at that defect.",
+        "* Only the Python reference client is varied; what the catalogue catches in another client"
+        " depends on the capabilities it declares (a scenario it cannot run catches nothing).",
+    ]
+    if few:
+        text.append(
+            "* Caught by fewer than three scenarios (the defect only shows in a narrow situation): "
+            + ", ".join(few)
+            + "."
+        )
+    if skipped:
+        text.append(
+            f"* {len(skipped)} scenarios were skipped on the honest client (a capability it lacks) and "
+            "catch nothing here: " + ", ".join(skipped) + "."
+        )
+    return text
 
 
 if __name__ == "__main__":
