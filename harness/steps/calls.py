@@ -138,11 +138,22 @@ def command_fails(world: World, name: str, code: str) -> None:
         )
 
 
+def returned_call(world: World, name: str) -> dict[str, Any]:
+    """The Call ``name``'s last command returned; a failed command, or one that returned something else
+    (``null``), is a violation: an older command's Call must not stand in for it."""
+    party = world.party(name)
+    if party.last_error is not None:
+        raise ComplianceViolation(f"{name}'s last command returned no Call: it failed with {party.last_error}")
+    result = party.last_result
+    if not isinstance(result, dict) or "sessionId" not in result:
+        raise ComplianceViolation(f"{name}'s last command should have returned a Call, but returned {result!r}")
+    return result
+
+
 @then(parsers.re(r"(?P<name>[\w-]+) gets a call with (?P<field>\w+) (?P<value>.+)$"))
 def returned_call_field(world: World, name: str, field: str, value: str) -> None:
     """A field of the Call the last command returned."""
-    call = world.party(name).last_call or {}
-    expect_field(call, field, value, what=f"the Call {name}'s command returned")
+    expect_field(returned_call(world, name), field, value, what=f"the Call {name}'s command returned")
 
 
 def expect_field(call: dict[str, Any], field: str, value: str, *, what: str) -> None:
@@ -349,7 +360,7 @@ def server_status_by(world: World, status: str, uid: str) -> None:
 @then(parsers.re(r"(?P<name>[\w-]+) gets the call(?: with (?P<field>\w+) (?P<value>.+))?$"))
 def returned_the_call(world: World, name: str, field: str | None, value: str | None) -> None:
     """The Call the last command returned is the current call (same session id)."""
-    call = world.party(name).last_call or {}
+    call = returned_call(world, name)
     expect_field(call, "sessionId", session_of(world, None), what=f"the Call {name}'s command returned")
     if field is not None and value is not None:
         expect_field(call, field, value, what=f"the Call {name}'s command returned")

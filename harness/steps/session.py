@@ -15,7 +15,7 @@ from typing import Any
 from pytest_bdd import parsers, then, when
 
 from harness.errors import ComplianceViolation, ScenarioError
-from harness.steps.calls import expect_field, session_of
+from harness.steps.calls import expect_field, returned_call, session_of
 from harness.world import World
 
 _PRONOUN = r"(?:her|his|their|its)"
@@ -43,10 +43,7 @@ def token_from_callback(world: World, name: str, callback: str) -> None:
 def token_from_result(world: World, name: str) -> None:
     """``generateToken`` for the session of the Call ``name``'s last command returned (the callee's flow:
     in ``acceptCall``'s success callback)."""
-    call = world.party(name).last_call
-    if not call or not call.get("sessionId"):
-        raise ScenarioError(f"{name}'s commands returned no Call to generate a token for")
-    _token_for(world, name, str(call["sessionId"]))
+    _token_for(world, name, str(returned_call(world, name)["sessionId"]))
 
 
 def _start(world: World, name: str, token: Any) -> None:
