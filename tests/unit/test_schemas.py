@@ -356,7 +356,7 @@ VALID: dict[str, list[Any]] = {
     "wire/call-message": [
         CALL_MESSAGE,
         call_message("ongoing", by=BOB, joinedAt=1795608130),
-        call_message("ended", by=BOB, joinedAt=1795608130, leftAt=1795608140, endedAt=1795608140),
+        call_message("ended", by=BOB, joinedAt=1795608130, leftAt=1795608140, endedAt=1795608140, duration=10),
         call_message("unanswered"),
         call_message("initiated", "group"),
         changed(call_message("initiated"), f"{ON}.sessionid", REAL_SID),
@@ -471,6 +471,9 @@ VALID: dict[str, list[Any]] = {
             "receiverType": "group",
             "receiverId": "team",
         },
+        {**ADAPTER_CALL, "status": "ended", "duration": 0},
+        {**ADAPTER_CALL, "status": "ended", "duration": 61},
+        {**ADAPTER_CALL, "duration": None},
     ],
     "adapter/user": [{"uid": "alice", "name": "Alice", "authToken": "alice_token"}],
     "adapter/callback": [
@@ -576,6 +579,13 @@ INVALID: list[tuple[str, Any, str]] = [
     ("wire/call-message", changed(CALL_MESSAGE, f"{ON}.sessionid", "abc/def"), f"$.{ON}.sessionid"),
     ("wire/call-message", changed(CALL_MESSAGE, f"{ON}.status", "ringing"), f"$.{ON}.status"),
     ("wire/call-message", changed(CALL_MESSAGE, "data.action", "ended"), f"$.{ON}.status"),
+    ("wire/call-message", call_message("ended", joinedAt=1795608130, endedAt=1795608140), f"$.{ON}.duration"),
+    ("wire/call-message", call_message("ongoing", joinedAt=1795608130, duration=3), f"$.{ON}"),
+    (
+        "wire/call-message",
+        call_message("ended", joinedAt=1795608130, endedAt=1795608140, duration=-10),
+        f"$.{ON}.duration",
+    ),
     ("wire/call-message", changed(CALL_MESSAGE, "category", "message"), "$.category"),
     ("wire/call-message", changed(CALL_MESSAGE, "type", "fax"), "$.type"),
     ("wire/call-message", changed(CALL_MESSAGE, "sentAt", 1795608126.5), "$.sentAt"),
@@ -734,6 +744,9 @@ INVALID: list[tuple[str, Any, str]] = [
     ("adapter/call", changed(ADAPTER_CALL, "sessionId", DELETE), "$.sessionId"),
     ("adapter/call", changed(ADAPTER_CALL, f"raw.{ON}.sessionid", DELETE), f"$.raw.{ON}.sessionid"),
     ("adapter/call", {**ADAPTER_CALL, "raw": "a string"}, "$.raw"),
+    ("adapter/call", {**ADAPTER_CALL, "status": "ended", "duration": -1}, "$.duration"),
+    ("adapter/call", {**ADAPTER_CALL, "status": "ended", "duration": 2.5}, "$.duration"),
+    ("adapter/call", {**ADAPTER_CALL, "status": "ongoing", "duration": 3}, "$.duration"),
     ("adapter/user", {"uid": "alice", "name": "Alice"}, "$.authToken"),
     (
         "adapter/callback",

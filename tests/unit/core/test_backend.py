@@ -463,3 +463,45 @@ def test_answered_call_has_no_deadline():
     assert backend.next_deadline() == T0 + 30
     backend.update("bob", sid, "ongoing", now=T0 + 1, resource=None)
     assert backend.next_deadline() is None
+
+
+@pytest.mark.parametrize(("joined", "ended", "duration"), [(12.9, 72.1, 60), (12.0, 12.7, 0), (12.2, 13.0, 1)])
+def test_ended_call_carries_ended_at_and_whole_second_duration_in_reply_and_frame(joined, ended, duration):
+    backend = make_backend()
+    sid = call_user(backend).call.session_id
+    backend.update("bob", sid, "ongoing", now=T0 + joined, resource="WEB-B")
+    outcome = backend.update("alice", sid, "ended", now=T0 + ended, resource="WEB-A")
+    frames = [d.frame for d in outcome.deliveries]
+    assert len(frames) == 1
+    assert_valid("wire/ws-call-frame", frames[0])
+    for message in (outcome.reply, frames[0]["body"]):
+        call = entity(message)
+        # whole seconds on the wire, and the duration is exactly their difference
+        assert (call["joinedAt"], call["endedAt"]) == (int(T0 + joined), int(T0 + ended))
+        assert call["duration"] == call["endedAt"] - call["joinedAt"] == duration
+        assert isinstance(call["duration"], int)
+
+
+def test_group_call_ended_by_a_member_carries_the_duration():
+    backend = make_backend()
+    sid = call_group(backend).call.session_id
+    backend.update("bob", sid, "ongoing", now=T0 + 20, resource="WEB-B")
+    outcome = backend.update("bob", sid, "ended", now=T0 + 95, resource="WEB-B")
+    assert_valid("wire/call-message", outcome.reply)
+    assert entity(outcome.reply)["duration"] == 75
+
+
+@pytest.mark.parametrize("status", ["initiated", "ongoing"])
+def test_live_calls_carry_no_duration(status):
+    backend = make_backend()
+    outcome = call_user(backend)
+    if status == "ongoing":
+        outcome = backend.update("bob", outcome.call.session_id, "ongoing", now=T0 + 20, resource="WEB-B")
+    assert "duration" not in entity(outcome.reply) and "endedAt" not in entity(outcome.reply)
+
+
+@pytest.mark.parametrize(("actor", "status"), [("bob", "rejected"), ("bob", "busy"), ("alice", "cancelled")])
+def test_calls_that_never_connected_carry_no_duration(actor, status):
+    backend = make_backend()
+    sid = call_user(backend).call.session_id
+    assert "duration" not in entity(backend.update(actor, sid, status, now=T0 + 30, resource=None).reply)
