@@ -36,6 +36,9 @@ RESULT_SCHEMAS = {
     "endCall": "adapter/call",
     "getActiveCall": "adapter/call",
     "generateToken": "adapter/generate-token-result",
+    "startSession": "adapter/start-session-result",
+    "sessionEvent": "adapter/call",
+    "getSession": "adapter/get-session-result",
     "advanceTime": "adapter/advance-time-result",
     "sync": "adapter/sync-result",
 }

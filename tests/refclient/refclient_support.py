@@ -32,8 +32,12 @@ def call_message(
     call_type: str = "audio",
     initiated_at: int | None = int(T0),
     joined_at: int | None = None,
+    **entity_extra: Any,
 ) -> dict[str, Any]:
-    """A call message shaped like wire spec §3.4 (the WS frame ``body`` / the REST ``data``)."""
+    """A call message shaped like wire spec §3.4 (the WS frame ``body`` / the REST ``data``).
+
+    ``entity_extra`` goes into ``on.entity`` as is (e.g. ``endedAt``, ``duration``).
+    """
     sender = sender or initiator
     receiver_entity = (
         {"entity": user_entity(receiver), "entityType": "user"}
@@ -59,6 +63,7 @@ def call_message(
         entity["initiatedAt"] = initiated_at
     if joined_at is not None:
         entity["joinedAt"] = joined_at
+    entity.update(entity_extra)
     return {
         "id": "101",
         "conversationId": entity["conversationId"],

@@ -316,7 +316,7 @@ async def test_quirk_skip_and_double_callbacks():
 
 def test_quirk_names_round_trip():
     names = Quirks.names()
-    assert len(names) == 10
+    assert len(names) == 15
     assert Quirks.from_names(names).enabled() == names
     assert Quirks.parse("").enabled() == []
     assert Quirks.from_env({"RINGSIDE_REFCLIENT_QUIRKS": "no-echo-suppression, accept-while-busy"}).enabled() == [

@@ -82,6 +82,7 @@ def test_to_json_is_the_adapter_call_mapping():
         "action": "initiated",
         "initiatedAt": int(T0),
         "joinedAt": None,
+        "duration": None,
         "raw": message,
     }
 
@@ -89,8 +90,10 @@ def test_to_json_is_the_adapter_call_mapping():
 def test_to_json_satisfies_the_adapter_schema():
     schemas = pytest.importorskip("mockserver.schemas")
     for status in ("initiated", "ongoing", "rejected", "busy", "cancelled", "unanswered", "ended"):
-        mapping = Call.from_message(call_message(status=status, joined_at=int(T0))).to_json()
+        ended = {"endedAt": int(T0) + 3, "duration": 3} if status == "ended" else {}
+        mapping = Call.from_message(call_message(status=status, joined_at=int(T0), **ended)).to_json()
         assert schemas.validate("adapter/call", mapping) == [], status
+        assert mapping["duration"] == (3 if status == "ended" else None)
 
 
 def test_with_status_keeps_everything_else():

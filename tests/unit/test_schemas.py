@@ -496,6 +496,8 @@ VALID: dict[str, list[Any]] = {
         },
     ],
     "adapter/generate-token-result": [{"token": "eyJhbGciOiJIUzI1NiJ9.e30.c2ln"}],
+    "adapter/start-session-result": [{"sessionId": SID}],
+    "adapter/get-session-result": [{"sessionId": SID, "active": True}, {"sessionId": SID, "active": False}],
 }
 
 # (schema, instance, a path that must carry a problem)
@@ -744,6 +746,10 @@ INVALID: list[tuple[str, Any, str]] = [
     ("adapter/call", changed(ADAPTER_CALL, "sessionId", DELETE), "$.sessionId"),
     ("adapter/call", changed(ADAPTER_CALL, f"raw.{ON}.sessionid", DELETE), f"$.raw.{ON}.sessionid"),
     ("adapter/call", {**ADAPTER_CALL, "raw": "a string"}, "$.raw"),
+    ("adapter/start-session-result", {}, "$.sessionId"),
+    ("adapter/start-session-result", {"sessionId": ""}, "$.sessionId"),
+    ("adapter/get-session-result", {"sessionId": SID}, "$.active"),
+    ("adapter/get-session-result", {"sessionId": SID, "active": "yes"}, "$.active"),
     ("adapter/call", {**ADAPTER_CALL, "status": "ended", "duration": -1}, "$.duration"),
     ("adapter/call", {**ADAPTER_CALL, "status": "ended", "duration": 2.5}, "$.duration"),
     ("adapter/call", {**ADAPTER_CALL, "status": "ongoing", "duration": 3}, "$.duration"),

@@ -37,6 +37,8 @@ import asyncio
 import logging
 import ssl
 import uuid
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import aiohttp
@@ -46,12 +48,12 @@ from refclient.chatsocket import ChatSocket
 from refclient.clock import Clock, RealClock, TimerHandle
 from refclient.errors import CometChatError, ErrorCode
 from refclient.faults import Quirks
-from refclient.listeners import CallListener, ListenerRegistry
+from refclient.listeners import CallbackName, CallListener, ListenerRegistry
 from refclient.model import Call, CallStatus, MalformedMessage, User
 from refclient.rest import RestClient
 from refclient.rules import DEFAULT_TIMEOUT, EndActive, plan_dispatch, resolve_timeout
 
-__all__ = ["SDK_HEADER", "SDK_VERSION", "RingingClient"]
+__all__ = ["SDK_HEADER", "SDK_VERSION", "CallSession", "RingingClient", "SessionEvent"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,30 @@ USER_AGENT = f"python-refclient/{SDK_VERSION} (aiohttp/{aiohttp.__version__})"
 API_VERSION = "v3.0"
 #: Real seconds a REST request may take before it fails with ``FAILED_TO_FETCH`` (a safety net only).
 REQUEST_TIMEOUT = 30.0
+
+
+#: Real seconds the ``ring-timer-stops-late`` quirk waits before it stops the ring timer.
+LATE_STOP = 1.0
+
+
+class SessionEvent(StrEnum):
+    """What the media session can report (``OngoingCallListener``), as the adapter protocol names it."""
+
+    CALL_ENDED = "callEnded"
+    CALL_END_BUTTON_PRESSED = "callEndButtonPressed"
+
+
+@dataclass
+class CallSession:
+    """The Calls SDK's session as far as ringing cares: which call, and whether it is still running.
+
+    There is no media here; :meth:`RingingClient.session_event` plays the part of the session's
+    ``OngoingCallListener`` with the handlers the spec shows.
+    """
+
+    session_id: str
+    token: str
+    active: bool = True
 
 
 class RingingClient:
@@ -133,6 +159,11 @@ class RingingClient:
         self._finished: set[str] = set()
         self._ring_timer: TimerHandle | None = None
         self._ring_session: str | None = None
+        #: session ids in the order this client first met them (``token-for-wrong-session`` picks one)
+        self._sessions: list[str] = []
+        #: call tokens ``generate_token`` returned, and the call session started with one
+        self._tokens: set[str] = set()
+        self._call_session: CallSession | None = None
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -184,6 +215,10 @@ class RingingClient:
 
     def remove_call_listener(self, listener_id: str) -> None:
         """Unregister ``listener_id`` (unknown ids are ignored)."""
+        if self.quirks.remove_listener_partial:
+            callee_side = (CallbackName.INCOMING_CALL_RECEIVED, CallbackName.INCOMING_CALL_CANCELLED)
+            self._listeners.strip(listener_id, callee_side)
+            return
         self._listeners.remove(listener_id)
 
     # -- login -----------------------------------------------------------------------------------
@@ -292,7 +327,7 @@ class RingingClient:
         if self.quirks.wrong_payload_field:
             body["receiverId"] = body.pop("receiver")
         async with self.activity.track():
-            call = _call_from_reply(await self._rest.request("POST", "calls", body))
+            call = self._seen(_call_from_reply(await self._rest.request("POST", "calls", body)))
             if self._active is not None:  # a call became active while the request was in flight
                 raise CometChatError.local(ErrorCode.CALL_ALREADY_INITIATED)
             self._active = call
@@ -371,11 +406,68 @@ class RingingClient:
         Raises:
             CometChatError: ``USER_NOT_LOGED_IN``, a server error, or ``FAILED_TO_FETCH``.
         """
-        data = await self._rest.request("POST", "call_tokens", {"sessionId": session_id}, version=API_VERSION)
+        asked = self._other_session(session_id) if self.quirks.token_for_wrong_session else session_id
+        data = await self._rest.request("POST", "call_tokens", {"sessionId": asked}, version=API_VERSION)
         token = data.get("token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise CometChatError.local(ErrorCode.FAILED_TO_FETCH, reason="call_tokens reply has no token")
+        self._tokens.add(token)
         return token
+
+    def _other_session(self, session_id: str) -> str:
+        """The ``token-for-wrong-session`` quirk: the last other session met, else a near miss of this one."""
+        others = [sid for sid in self._sessions if sid != session_id]
+        if others:
+            return others[-1]
+        return session_id[:-1] + ("0" if session_id[-1:] != "0" else "1")
+
+    # -- the call session (the Calls SDK part of the spec's flow) ------------------------------------
+
+    @property
+    def call_session(self) -> CallSession | None:
+        """The session started last (``active`` is ``False`` once it ended), or ``None``."""
+        return self._call_session
+
+    def start_session(self, session_id: str, token: str) -> CallSession:
+        """``CometChatCalls.startSession(token, settings)`` with the spec's ``OngoingCallListener``.
+
+        Raises:
+            CometChatError: ``INVALID_CALL_TOKEN`` when ``token`` did not come from :meth:`generate_token`.
+        """
+        if token not in self._tokens:
+            raise CometChatError.local(ErrorCode.INVALID_CALL_TOKEN, token=token)
+        self._call_session = CallSession(session_id=session_id, token=token)
+        return self._call_session
+
+    def end_call_session(self) -> None:
+        """``CometChatCalls.endSession()``: the session stops (its listener with it)."""
+        if self._call_session is not None:
+            self._call_session.active = False
+
+    async def session_event(self, event: SessionEvent) -> Call | None:
+        """The session reports ``event``; the handler the spec shows for it runs.
+
+        * ``callEnded``: ``clearActiveCall()``, ``endSession()``; returns ``None``.
+        * ``callEndButtonPressed``: ``endCall(sessionId)``; on success ``clearActiveCall()`` and
+          ``endSession()``, and the ended Call is returned. If ``endCall`` fails, its error is raised
+          and nothing is cleared.
+
+        Raises:
+            ValueError: no session is running (the media session cannot report anything then).
+            CometChatError: ``endCall`` failed.
+        """
+        session = self._call_session
+        if session is None or not session.active:
+            raise ValueError("no call session is running")
+        if event is SessionEvent.CALL_ENDED:
+            if not self.quirks.session_end_keeps_active_call:
+                self.clear_active_call()
+            self.end_call_session()
+            return None
+        call = await self.end_call(session.session_id)
+        self.clear_active_call()
+        self.end_call_session()
+        return call
 
     # -- internals: requests -----------------------------------------------------------------------
 
@@ -387,7 +479,13 @@ class RingingClient:
         return self._session
 
     async def _update_call(self, session_id: str, body: dict[str, Any]) -> Call:
-        return _call_from_reply(await self._rest.request("PUT", f"calls/{session_id}", body))
+        return self._seen(_call_from_reply(await self._rest.request("PUT", f"calls/{session_id}", body)))
+
+    def _seen(self, call: Call) -> Call:
+        """Every parsed call passes here: note its session, and apply the ``no-call-duration`` quirk."""
+        if call.session_id is not None and call.session_id not in self._sessions:
+            self._sessions.append(call.session_id)
+        return call.without_duration() if self.quirks.no_call_duration else call
 
     def _wire_reject_status(self, status: str) -> str | None:
         """The status ``reject_call`` puts on the wire, or ``None`` for "fall through to end_call"."""
@@ -453,6 +551,16 @@ class RingingClient:
         self._ring_timer = None
         self._ring_session = None
 
+    def _stop_ring_timer_later(self) -> None:
+        """The ``ring-timer-stops-late`` quirk: stop this ring timer :data:`LATE_STOP` s from now, if still armed."""
+        timer = self._ring_timer
+
+        def stop() -> None:
+            if timer is not None and self._ring_timer is timer:
+                self._stop_ring_timer()
+
+        self.clock.call_at(self.clock.now() + LATE_STOP, stop)
+
     def _end_session(self) -> None:
         """The SDK's ``endCallSession``: no active call, no ring timer."""
         self._active = None
@@ -491,7 +599,7 @@ class RingingClient:
         except MalformedMessage as exc:
             log.warning("dropping a malformed call frame: %s", exc)
             return
-        self._publish(call)
+        self._publish(self._seen(call))
 
     def _publish(self, call: Call) -> None:
         """The SDK's ``publishCallMessage``: local effects and listener callbacks for one call event.
@@ -514,7 +622,10 @@ class RingingClient:
             quirks=self.quirks,
         )
         if plan.clear_ring_timer:
-            self._stop_ring_timer()
+            if self.quirks.ring_timer_stops_late:
+                self._stop_ring_timer_later()
+            else:
+                self._stop_ring_timer()
         if plan.end_active is EndActive.BEFORE_CALLBACKS:
             self._end_session()
         for name in plan.callbacks:

@@ -47,6 +47,19 @@ class Quirks:
     wrong_payload_field: bool = False
     #: ``accept_call`` skips the ``CALL_IN_PROGRESS`` guard and replaces the active call.
     accept_while_busy: bool = False
+    #: An event that stops the ring timer (``ongoing``) stops it only 1 s later, so a timer due within
+    #: that second still fires and sends ``unanswered``.
+    ring_timer_stops_late: bool = False
+    #: The call session's ``onCallEnded`` handler skips ``clearActiveCall()`` (it still ends the session).
+    session_end_keeps_active_call: bool = False
+    #: Calls carry ``duration: None`` even when the server's ``ended`` entity has one.
+    no_call_duration: bool = False
+    #: ``generate_token`` asks for a token for another session (the last other one it knew, else the
+    #: session id with its last character changed) and returns whatever the server gave.
+    token_for_wrong_session: bool = False
+    #: ``remove_call_listener`` silences only ``onIncomingCallReceived`` and ``onIncomingCallCancelled``;
+    #: the listener still gets the caller-side and ended callbacks.
+    remove_listener_partial: bool = False
 
     @classmethod
     def names(cls) -> list[str]:

@@ -4,7 +4,9 @@
 and returns the JSON ``result``. Two things need care:
 
 * **Callbacks** are POSTed to ``callbackUrl`` by one task per instance, in the order the listeners
-  ran, each numbered by ``seq`` (from 1). Listeners only enqueue; they never wait for the POST.
+  ran, each numbered by ``seq`` (from 1). Listeners only enqueue; they never wait for the POST. A
+  POST that fails is retried with backoff (for up to :data:`CALLBACK_RETRY_BUDGET` s) before the
+  next one is sent, so reports are never reordered and ``sync`` waits for them.
 * **Quiescence** (``sync`` and ``advanceTime``): :meth:`Instance.settle` returns once the client has no
   REST request or timer effect in flight and every queued callback POST has been answered. Received
   frames need no extra wait: the socket reader dispatches each one before it reads the next.
@@ -26,7 +28,7 @@ from typing import Any
 
 import aiohttp
 
-from refclient.client import RingingClient
+from refclient.client import RingingClient, SessionEvent
 from refclient.clock import Clock, RealClock, VirtualClock
 from refclient.faults import Quirks
 from refclient.listeners import CallbackName, CallListener
@@ -38,8 +40,13 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
-#: Real seconds one callback POST may take before it is given up (and logged).
-CALLBACK_POST_TIMEOUT = 30.0
+#: Real seconds one callback POST attempt may take before it counts as failed.
+CALLBACK_POST_TIMEOUT = 10.0
+#: Real seconds between callback POST attempts: doubling from the first, capped at the last.
+CALLBACK_RETRY_FIRST, CALLBACK_RETRY_MAX = 0.05, 1.0
+#: Real seconds of retrying after which a callback is given up (logged as an error; the harness
+#: then sees the gap in ``seq``).
+CALLBACK_RETRY_BUDGET = 5.0
 #: Real seconds ``advanceTime`` waits for the pong of a ping a fired timer sent.
 PONG_SETTLE_CAP = 2.0
 #: Real seconds ``DELETE <instance>`` waits for queued callbacks before dropping them.
@@ -198,15 +205,40 @@ class CallbackPoster:
                 self._queue.task_done()
 
     async def _send(self, payload: Json) -> None:
+        """POST one callback until it is acknowledged; retry (bounded backoff) while the sink fails.
+
+        The next callback waits, so order holds. A 5xx, 408, 429, timeout or connection error is
+        retried; any other status is the harness' answer and ends the attempt.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + CALLBACK_RETRY_BUDGET
+        delay = CALLBACK_RETRY_FIRST
+        while True:
+            problem = await self._attempt(payload)
+            if problem is None:
+                return
+            if loop.time() + delay > give_up:
+                log.error("callback %s #%s given up: %s", payload["callback"], payload["seq"], problem)
+                return
+            log.info("callback %s #%s: %s; retrying in %.2f s", payload["callback"], payload["seq"], problem, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, CALLBACK_RETRY_MAX)
+
+    async def _attempt(self, payload: Json) -> str | None:
+        """One POST: ``None`` when it is done with, else why it should be retried."""
         try:
             async with self._session().post(
                 self._url, json=payload, ssl=self._ssl, timeout=aiohttp.ClientTimeout(total=CALLBACK_POST_TIMEOUT)
             ) as response:
                 await response.read()
-                if response.status >= 300:
-                    log.warning("callback %s #%s: HTTP %s", payload["callback"], payload["seq"], response.status)
+                status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            log.warning("callback %s #%s not delivered: %s", payload["callback"], payload["seq"], exc)
+            return f"not delivered: {exc!r}"
+        if status >= 500 or status in (408, 429):
+            return f"HTTP {status}"
+        if status >= 300:
+            log.warning("callback %s #%s: HTTP %s", payload["callback"], payload["seq"], status)
+        return None
 
 
 class Instance:
@@ -335,6 +367,29 @@ class Instance:
         """``generateToken {sessionId}``: ``{token}``."""
         return {"token": await self.client.generate_token(_str(params, "sessionId"))}
 
+    async def start_session(self, params: Json) -> Any:
+        """``startSession {sessionId, token}``: ``{sessionId}`` (capability ``call-session``)."""
+        session = self.client.start_session(_str(params, "sessionId"), _str(params, "token"))
+        return {"sessionId": session.session_id}
+
+    async def session_event(self, params: Json) -> Any:
+        """``sessionEvent {event}``: the session's listener runs; ``callEndButtonPressed`` → endCall's Call."""
+        name = _str(params, "event")
+        try:
+            event = SessionEvent(name)
+        except ValueError:
+            raise bad_request(f"params.event must be one of {', '.join(e.value for e in SessionEvent)}") from None
+        try:
+            call = await self.client.session_event(event)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        return None if call is None else call.to_json()
+
+    async def get_session(self, params: Json) -> Any:
+        """``getSession``: ``{sessionId, active}`` or ``null``."""
+        session = self.client.call_session
+        return None if session is None else {"sessionId": session.session_id, "active": session.active}
+
     async def advance_time(self, params: Json) -> Any:
         """``advanceTime {to}``: fire due timers in order, each one's I/O finished before the next."""
         clock = self.virtual_clock
@@ -375,6 +430,9 @@ COMMANDS: dict[str, Command] = {
     "getActiveCall": Instance.get_active_call,
     "clearActiveCall": Instance.clear_active_call,
     "generateToken": Instance.generate_token,
+    "startSession": Instance.start_session,
+    "sessionEvent": Instance.session_event,
+    "getSession": Instance.get_session,
     "advanceTime": Instance.advance_time,
     "sync": Instance.sync,
 }

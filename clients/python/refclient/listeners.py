@@ -7,6 +7,7 @@ always invoked in (re-)registration order.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,12 @@ class ListenerRegistry:
     def remove(self, listener_id: str) -> None:
         """Unregister ``listener_id``; unknown ids are ignored."""
         self._listeners.pop(listener_id, None)
+
+    def strip(self, listener_id: str, names: tuple[CallbackName, ...]) -> None:
+        """Drop the callbacks ``names`` from ``listener_id`` in place (it keeps its position)."""
+        listener = self._listeners.get(listener_id)
+        if listener is not None:
+            self._listeners[listener_id] = dataclasses.replace(listener, **{_FIELDS[n]: None for n in names})
 
     def ids(self) -> list[str]:
         """Registered ids, in invocation order."""

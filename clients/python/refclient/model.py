@@ -13,6 +13,7 @@ Parsing follows the JS SDK's ``Call.callFromJSON`` (wire spec §3.4) field by fi
 ``status``              ``data.entities.on.entity.status``
 ``initiated_at``        ``data.entities.on.entity.initiatedAt``
 ``joined_at``           ``data.entities.on.entity.joinedAt``
+``duration``            ``data.entities.on.entity.duration`` (only when the status is ``ended``)
 ``initiator``           ``data.entities.on.entity.data.entities.sender.entity.uid``
 ``sender``              ``data.entities.by.entity.uid``
 =====================  ===========================================================
@@ -95,6 +96,7 @@ class CallJSON(TypedDict):
     action: str | None
     initiatedAt: int | None
     joinedAt: int | None
+    duration: int | None
     raw: JsonObject | None
 
 
@@ -125,6 +127,13 @@ def _epoch_or_none(value: Any) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def _seconds_or_none(value: Any) -> int | None:
+    """A whole-seconds count (``0`` is a real value here): a non-negative integer, else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +187,8 @@ class Call:
     sender: str | None = None
     initiated_at: int | None = None
     joined_at: int | None = None
+    #: Whole seconds an ``ended`` call lasted, as the server's call entity says; ``None`` otherwise.
+    duration: int | None = None
     metadata: Any = None
     #: The wire call message this object was parsed from (``getRawMessage()``).
     raw: JsonObject | None = field(default=None, compare=False, repr=False)
@@ -195,9 +206,10 @@ class Call:
         if not isinstance(data, Mapping):
             raise MalformedMessage(f"call message has no data object: {dict(message)!r}")
         entity = _dig(data, "entities", "on", "entity")
+        status = _str_or_none(_dig(entity, "status"))
         return cls(
             session_id=_str_or_none(_dig(entity, "sessionid")),
-            status=_str_or_none(_dig(entity, "status")),
+            status=status,
             call_type=_str_or_none(message.get("type")),
             receiver_type=_str_or_none(message.get("receiverType")),
             receiver_id=_str_or_none(message.get("receiver")),
@@ -206,6 +218,7 @@ class Call:
             sender=_str_or_none(_dig(data, "entities", "by", "entity", "uid")),
             initiated_at=_epoch_or_none(_dig(entity, "initiatedAt")),
             joined_at=_epoch_or_none(_dig(entity, "joinedAt")),
+            duration=_seconds_or_none(_dig(entity, "duration")) if status == CallStatus.ENDED else None,
             metadata=_dig(entity, "data", "metadata"),
             raw=dict(message),
         )
@@ -216,8 +229,15 @@ class Call:
         return self.receiver_type == ReceiverType.GROUP
 
     def with_status(self, status: str) -> Call:
-        """A copy with another status (the SDK's ``setStatus``), e.g. ``ended`` after a failed ``endCall``."""
-        return dataclasses.replace(self, status=status)
+        """A copy with another status (the SDK's ``setStatus``), e.g. ``ended`` after a failed ``endCall``.
+
+        The copy has no duration: only the server knows it.
+        """
+        return dataclasses.replace(self, status=status, duration=None)
+
+    def without_duration(self) -> Call:
+        """A copy with ``duration`` ``None`` (the ``no-call-duration`` quirk)."""
+        return dataclasses.replace(self, duration=None)
 
     def to_json(self) -> CallJSON:
         """The adapter protocol's ``Call`` mapping, ``raw`` included."""
@@ -232,5 +252,6 @@ class Call:
             "action": self.action,
             "initiatedAt": self.initiated_at,
             "joinedAt": self.joined_at,
+            "duration": self.duration,
             "raw": self.raw,
         }

@@ -58,6 +58,7 @@ CAPABILITIES = [
     "active-call",
     "generate-token",
     "listeners",
+    "call-session",
 ]
 #: The start of the one line printed on stdout when ready.
 READY_PREFIX = "ringside-adapter: listening on "
