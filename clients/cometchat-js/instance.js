@@ -24,8 +24,12 @@ const { io } = polyfill;
 const SETTLE_CAP_MS = Number(process.env.RINGSIDE_SETTLE_CAP_MS || 10000);
 /** After login, wait this long (real ms) at most for the WebSocket auth reply. */
 const LOGIN_WS_WAIT_MS = 5000;
-/** Deadline for one callback POST to the harness. */
+/** Deadline for one callback POST attempt to the harness. */
 const CALLBACK_TIMEOUT_MS = 10000;
+/** A failed callback POST is retried after 50 ms, doubling up to 1 s, for at most 5 s in all. */
+const CALLBACK_RETRY_FIRST_MS = 50;
+const CALLBACK_RETRY_MAX_MS = 1000;
+const CALLBACK_RETRY_BUDGET_MS = Number(process.env.RINGSIDE_CALLBACK_RETRY_BUDGET_MS || 5000);
 
 const realFetch = polyfill.install({ downgradeTls: cfg.server && cfg.server.tls === false });
 
@@ -75,6 +79,11 @@ function tryGet(obj, getter, fallbackKey) {
   return fallbackKey ? obj[fallbackKey] : undefined;
 }
 
+function durationOf(call) {
+  const status = tryGet(call, 'getStatus', 'status');
+  return status === 'ended' ? intOrNull(tryGet(call, 'getDuration', 'duration')) : null;
+}
+
 /** The `Call` mapping of docs/adapter-protocol.md. */
 function callToJson(call) {
   if (!call || typeof call !== 'object') return null;
@@ -89,6 +98,9 @@ function callToJson(call) {
     action: tryGet(call, 'getAction', 'action') ?? null,
     initiatedAt: intOrNull(tryGet(call, 'getInitiatedAt', 'initiatedAt')),
     joinedAt: intOrNull(tryGet(call, 'getJoinedAt', 'joinedAt')),
+    // The SDK's Call has no duration getter or property (callFromJSON drops on.entity.duration);
+    // report one only if the SDK ever exposes it, never work it out here.
+    duration: durationOf(call),
   };
   // `raw`: the wire message this Call was parsed from (see polyfill.recordCallMessage for why
   // this is not call.getRawMessage()); null when the SDK made the object up locally.
@@ -126,15 +138,39 @@ function errorToJson(e) {
 
 const callbacks = { seq: 0, inFlight: 0, chain: Promise.resolve() };
 
+/** One POST: null when it is done with, else why it should be retried. */
+async function attemptCallback(payload) {
+  let resp;
+  try {
+    resp = await realFetch(cfg.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+    });
+    await resp.arrayBuffer();
+  } catch (e) {
+    return `not delivered: ${e && e.message ? e.message : e}`;
+  }
+  if (resp.status >= 500 || resp.status === 408 || resp.status === 429) return `HTTP ${resp.status}`;
+  if (resp.status < 200 || resp.status > 299) log(`callback POST #${payload.seq} answered ${resp.status}`);
+  return null;
+}
+
+/** POST one callback until acknowledged, retrying with bounded backoff; the next one waits (order). */
 async function postCallback(payload) {
-  const resp = await realFetch(cfg.callbackUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-    signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
-  });
-  await resp.arrayBuffer();
-  if (resp.status < 200 || resp.status > 299) log(`callback POST answered ${resp.status}`);
+  const giveUp = performance.now() + CALLBACK_RETRY_BUDGET_MS;
+  let delay = CALLBACK_RETRY_FIRST_MS;
+  for (;;) {
+    const problem = await attemptCallback(payload);
+    if (problem === null) return;
+    if (performance.now() + delay > giveUp) {
+      log(`callback ${payload.callback} #${payload.seq} given up: ${problem}`);
+      return;
+    }
+    await sleepReal(delay);
+    delay = Math.min(delay * 2, CALLBACK_RETRY_MAX_MS);
+  }
 }
 
 function emitCallback(listenerId, callback, call) {
@@ -143,8 +179,6 @@ function emitCallback(listenerId, callback, call) {
   callbacks.chain = callbacks.chain.then(async () => {
     try {
       await postCallback(payload);
-    } catch (e) {
-      log(`callback POST #${payload.seq} failed:`, e && e.message ? e.message : e);
     } finally {
       callbacks.inFlight -= 1;
     }
@@ -239,6 +273,14 @@ function requireString(params, key) {
   return params[key];
 }
 
+/** Call tokens generateToken returned (startSession accepts only these), and the call session. */
+const tokens = new Set();
+let callSession = null;
+
+function clientError(code, message) {
+  return Object.assign(new Error(message), { code });
+}
+
 const commands = {
   async login() {
     const u = cfg.user || {};
@@ -314,9 +356,46 @@ const commands = {
     } catch (e) {
       throw Object.assign(new Error(`call_tokens reply is not JSON (HTTP ${resp.status})`), { code: 'FAILED_TO_FETCH' });
     }
-    if (body && body.data && typeof body.data === 'object') return { token: body.data.token ?? null };
+    if (body && body.data && typeof body.data === 'object') {
+      if (typeof body.data.token === 'string' && body.data.token) tokens.add(body.data.token);
+      return { token: body.data.token ?? null };
+    }
     if (body && body.error) throw body.error;
     throw Object.assign(new Error(`unexpected call_tokens reply (HTTP ${resp.status})`), { code: 'FAILED_TO_FETCH' });
+  },
+
+  /**
+   * The Calls SDK's startSession with the spec's OngoingCallListener. There is no media here: the
+   * session is this object, and sessionEvent plays the listener's callbacks.
+   */
+  async startSession(p) {
+    const sessionId = requireString(p, 'sessionId');
+    const token = requireString(p, 'token');
+    if (!tokens.has(token)) throw clientError('INVALID_CALL_TOKEN', `no call token ${token} was generated here`);
+    callSession = { sessionId, token, active: true };
+    return { sessionId };
+  },
+
+  /** The spec's handlers: onCallEnded → clearActiveCall, endSession; onCallEndButtonPressed → endCall, then both. */
+  async sessionEvent(p) {
+    const event = requireString(p, 'event');
+    if (event !== 'callEnded' && event !== 'callEndButtonPressed') {
+      throw new ProtocolError(400, 'BAD_REQUEST', 'params.event must be callEnded or callEndButtonPressed');
+    }
+    if (!callSession || !callSession.active) throw new ProtocolError(400, 'BAD_REQUEST', 'no call session is running');
+    if (event === 'callEnded') {
+      CometChat.clearActiveCall();
+      callSession.active = false;
+      return null;
+    }
+    const call = await CometChat.endCall(callSession.sessionId); // a rejection leaves everything as it was
+    CometChat.clearActiveCall();
+    callSession.active = false;
+    return callToJson(call);
+  },
+
+  async getSession() {
+    return callSession ? { sessionId: callSession.sessionId, active: callSession.active } : null;
   },
 
   async advanceTime(p) {

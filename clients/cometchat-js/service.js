@@ -28,6 +28,7 @@ const CAPABILITIES = [
   'active-call',
   'generate-token',
   'listeners',
+  'call-session',
 ];
 const COMMANDS = new Set([
   'login',
@@ -41,6 +42,9 @@ const COMMANDS = new Set([
   'getActiveCall',
   'clearActiveCall',
   'generateToken',
+  'startSession',
+  'sessionEvent',
+  'getSession',
   'advanceTime',
   'sync',
 ]);
