@@ -7,6 +7,7 @@ one test starts ``python -m refclient.service`` as the harness does and stops it
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -217,3 +218,40 @@ async def test_the_service_process_prints_its_address_and_exits_on_delete(tmp_pa
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_token_request_session_and_duration_through_the_mock(service, mock):
+    alice = await create(service, create_body(mock, "alice-t", "alice"))
+    bob = await create(service, create_body(mock, "bob-t", "bob"))
+    tokens = {}
+    for uid, url in (("alice", alice), ("bob", bob)):
+        tokens[uid] = (await run(service, url, "login"))["result"]["authToken"]
+        await run(service, url, "addCallListener", id="main")
+    sid = (await run(service, alice, "initiateCall", receiver="bob", receiverType="user", callType="audio"))["result"][
+        "sessionId"
+    ]
+    await sync(service, mock, bob)
+    await run(service, bob, "acceptCall", sessionId=sid)
+    since = mock.hub.journal.last_seq  # the journal is thread-safe
+    token = (await run(service, bob, "generateToken", sessionId=sid))["result"]["token"]
+    journal = mock.hub.journal.entries(since=since, kinds=["http.request", "http.response"])
+    [request] = [e for e in journal if e["kind"] == "http.request" and e["path"].endswith("/call_tokens")]
+    [reply] = [e for e in journal if e["kind"] == "http.response" and e["requestSeq"] == request["seq"]]
+    assert request["headers"]["authtoken"] == tokens["bob"]
+    assert json.loads(request["body"]) == {"sessionId": sid}
+    assert reply["body"]["data"]["token"] == token
+
+    started = await run(service, bob, "startSession", sessionId=sid, token=token)
+    assert schemas.validate("adapter/start-session-result", started["result"]) == []
+    now = (await run(service, bob, "sync"))["result"]["now"]
+    await asyncio.to_thread(mock.data, "POST", "/clock/advance", {"to": now + 7})
+    for url in (alice, bob):
+        await run(service, url, "advanceTime", to=now + 7)
+    ended = (await run(service, bob, "sessionEvent", event="callEndButtonPressed"))["result"]
+    assert schemas.validate("adapter/call", ended) == []
+    assert ended["status"] == "ended" and ended["duration"] == 7
+    assert (await run(service, bob, "getSession"))["result"] == {"sessionId": sid, "active": False}
+    assert (await run(service, bob, "getActiveCall"))["result"] is None
+    await sync(service, mock, alice)
+    reports = await asyncio.to_thread(mock.data, "GET", "/callbacks/alice-t")
+    assert reports[-1]["callback"] == "onCallEndedMessageReceived" and reports[-1]["call"]["duration"] == 7
