@@ -69,7 +69,7 @@ API_VERSION = "v3.0"
 REQUEST_TIMEOUT = 30.0
 
 
-#: Real seconds the ``ring-timer-stops-late`` quirk waits before it stops the ring timer.
+#: Seconds (on the client's clock) the ``ring-timer-stops-late`` quirk waits before it stops the ring timer.
 LATE_STOP = 1.0
 
 
