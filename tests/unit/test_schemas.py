@@ -244,6 +244,12 @@ REPORT = {
     "finishedAt": 2.5,
     "duration": 1.5,
     "summary": {"total": 1, "passed": 1, "failed": 0, "error": 0, "skipped": 0, "known_failure": 0},
+    "assessment": {
+        "verdict": "conforms",
+        "statement": "conforms: 1 passed",
+        "declaredCapabilities": ["virtual-time"],
+        "skippedFor": {},
+    },
     "scenarios": [
         {
             "id": "INIT-001",
