@@ -370,8 +370,8 @@ const commands = {
    */
   async startSession(p) {
     const sessionId = requireString(p, 'sessionId');
-    const token = requireString(p, 'token');
-    if (!tokens.has(token)) throw clientError('INVALID_CALL_TOKEN', `no call token ${token} was generated here`);
+    const token = p.token; // no token is the client's own refusal, like an unknown one
+    if (typeof token !== 'string' || !tokens.has(token)) throw clientError('INVALID_CALL_TOKEN', `no call token ${token} was generated here`);
     callSession = { sessionId, token, active: true };
     return { sessionId };
   },

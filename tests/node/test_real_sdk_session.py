@@ -81,6 +81,8 @@ def test_a_session_needs_a_generated_token(served: Any, sdk: Any) -> None:
     bob = sdk("bob")
     refused = bob.command("startSession", {"sessionId": "v1.eu.ringside.x", "token": "made-up"})
     assert not refused.ok and refused.error_code == "INVALID_CALL_TOKEN"
+    missing = bob.command("startSession", {"sessionId": "v1.eu.ringside.x"})
+    assert not missing.ok and missing.error_code == "INVALID_CALL_TOKEN"
 
 
 class RefusingSink:

@@ -143,6 +143,8 @@ async def test_a_session_needs_a_token_this_client_generated():
     with pytest.raises(CometChatError) as refused:
         bob.start_session("v1.s1", "made-up")
     assert refused.value.code == "INVALID_CALL_TOKEN"
+    with pytest.raises(CometChatError, match="No call token ''"):
+        bob.start_session("v1.s1", "")
     assert bob.call_session is None
     with pytest.raises(ValueError, match="no call session"):
         await bob.session_event(SessionEvent.CALL_ENDED)

@@ -241,6 +241,9 @@ async def test_token_request_session_and_duration_through_the_mock(service, mock
     assert json.loads(request["body"]) == {"sessionId": sid}
     assert reply["body"]["data"]["token"] == token
 
+    missing = await run(service, bob, "startSession", sessionId=sid)
+    assert (missing["ok"], missing["error"]["code"]) == (False, "INVALID_CALL_TOKEN")
+    assert (await run(service, bob, "getSession"))["result"] is None
     started = await run(service, bob, "startSession", sessionId=sid, token=token)
     assert schemas.validate("adapter/start-session-result", started["result"]) == []
     now = (await run(service, bob, "sync"))["result"]["now"]

@@ -369,7 +369,9 @@ class Instance:
 
     async def start_session(self, params: Json) -> Any:
         """``startSession {sessionId, token}``: ``{sessionId}`` (capability ``call-session``)."""
-        session = self.client.start_session(_str(params, "sessionId"), _str(params, "token"))
+        token = params.get("token")
+        # no token is the client's own refusal (INVALID_CALL_TOKEN), like an unknown one
+        session = self.client.start_session(_str(params, "sessionId"), token if isinstance(token, str) else "")
         return {"sessionId": session.session_id}
 
     async def session_event(self, params: Json) -> Any:
