@@ -19,12 +19,17 @@ EXPECTED_CATCHES: dict[str, list[str]] = {
     "double-accepted-callback": ["ACC-001", "END-001"],
     "swap-busy-rejected": ["BUSY-001", "REJ-001"],
     "ignore-custom-timeout": ["TMO-010", "TMO-011"],
-    "ring-timer-survives-accept": ["ACC-006", "RACE-003"],
+    "ring-timer-survives-accept": ["ACC-002", "ACC-006", "RACE-003"],
     "cancel-sends-rejected": ["CAN-001", "LIS-003"],
     "no-echo-suppression": ["END-001", "END-002"],
     "keep-active-call-after-end": ["END-005", "END-006", "END-012"],
     "wrong-payload-field": ["INIT-001", "ACC-001"],
     "accept-while-busy": ["ERR-006", "ERR-010", "ERR-017"],
+    "ring-timer-stops-late": ["RACE-003", "TMO-018", "TMO-019"],
+    "session-end-keeps-active-call": ["SES-004", "SES-005", "SES-006"],
+    "no-call-duration": ["END-014", "END-016"],
+    "token-for-wrong-session": ["ACC-011", "ACC-012"],
+    "remove-listener-partial": ["LIS-010", "LIS-011", "LIS-012"],
 }
 
 
