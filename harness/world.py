@@ -91,6 +91,7 @@ class World:
         self.number = next(_scenario_numbers)
         self.parties: dict[str, Party] = {}
         self.sessions: dict[str, str] = {}  # label ("the call", "alice's call") -> session id
+        self.failed_calls: dict[str, Json | None] = {}  # label -> the error of an initiateCall that failed
         self.journal_start = server.call(lambda hub: hub.journal.last_seq)
         self.started_at = server.now()
         self.virtual = server.virtual and "virtual-time" in service.capabilities

@@ -14,6 +14,9 @@ from harness.world import World
 
 def _session(world: World, name: str, which: str = "the call") -> str:
     sid = world.sessions.get(which)
+    if sid is None and which in world.failed_calls:
+        # the client's own initiateCall failed: its fault, not the scenario's
+        raise ComplianceViolation(f"{which} was never placed: initiateCall failed with {world.failed_calls[which]}")
     if sid is None:
         raise ScenarioError(
             f"no call known as {which!r} in this scenario (known: {', '.join(world.sessions) or 'none'})"
@@ -30,6 +33,8 @@ def _remember(world: World, caller: str, result: Any) -> None:
     if result.ok and isinstance(result.result, dict) and result.result.get("sessionId"):
         world.sessions["the call"] = result.result["sessionId"]
         world.sessions[f"{caller}'s call"] = result.result["sessionId"]
+    elif not result.ok:
+        world.failed_calls["the call"] = world.failed_calls[f"{caller}'s call"] = result.error
 
 
 def _place(world: World, caller: str, receiver: str, receiver_type: str, call_type: str, timeout: Any) -> None:
