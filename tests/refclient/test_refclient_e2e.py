@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
+import mockserver.config as mockserver_config
+import mockserver.server as mockserver_server
 from refclient import CallbackName, CallListener, CometChatError, RingingClient, VirtualClock
-
-mockserver_server = pytest.importorskip("mockserver.server")
-mockserver_config = pytest.importorskip("mockserver.config")
 
 DEADLINE = 5.0
 

@@ -19,12 +19,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+import mockserver.config as mockserver_config
+import mockserver.schemas as schemas
+import mockserver.server as mockserver_server
 from refclient.faults import Quirks
 from refclient.service import CAPABILITIES, READY_PREFIX, AdapterService
-
-mockserver_server = pytest.importorskip("mockserver.server")
-mockserver_config = pytest.importorskip("mockserver.config")
-schemas = pytest.importorskip("mockserver.schemas")
 
 DEADLINE = 10.0
 SOURCE = Path(__file__).resolve().parents[2] / "clients" / "python"
