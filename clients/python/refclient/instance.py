@@ -408,12 +408,13 @@ class Instance:
         return {"now": clock.now(), "nextTimer": clock.next_deadline()}
 
     async def sync(self, params: Json) -> Any:
-        """``sync``: ``{resource, framesReceived, now}`` once nothing is in flight."""
+        """``sync``: ``{resource, framesReceived, now, callbacksSent}`` once nothing is in flight."""
         await self.settle()
         return {
             "resource": self.client.resource,
             "framesReceived": self.client.frames_received,
             "now": self.client.clock.now(),
+            "callbacksSent": self.callbacks.seq,  # lets the harness see a lost last report too
         }
 
 
