@@ -101,7 +101,13 @@ def test_the_harness_attaches_to_a_running_service(project: pytest.Pytester) -> 
 
 
 def test_a_known_failure_that_starts_passing_fails_the_run(project: pytest.Pytester) -> None:
-    project.makefile(".yaml", known="- id: MY-001\n  reason: the SDK used to get this wrong\n")
+    project.makefile(
+        ".yaml",
+        known=(
+            "- id: MY-001\n  reason: the SDK used to get this wrong\n"
+            "  step: Then alice receives onOutgoingCallAccepted\n  failure: should have received\n"
+        ),
+    )
     result = project.runpytest_subprocess(
         "--ringside-client",
         "python",
