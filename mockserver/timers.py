@@ -1,7 +1,7 @@
 """Server-side timers on the server's clock: scripted delays, ring expiry, delayed faults.
 
 With a real or scaled clock a timer is an asyncio timer, armed in two steps (a long sleep, then a
-short one) because a single long sleep lands late (up to 0.1 % of its length: measured-facts.md).
+short one) because a single long sleep lands late (up to 0.1 % of its length, as measured on a 2-core machine).
 With a virtual clock nothing fires by itself: :meth:`Timers.advance_to` runs every due timer in
 due order (ties in the order they were set), moving the clock to each one's due time first, and
 awaits each callback (which sends its frames) before the next.

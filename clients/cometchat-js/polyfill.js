@@ -3,7 +3,7 @@
  * Browser globals for running the unmodified CometChat JS SDK under Node 20, plus the I/O
  * bookkeeping the ringside adapter needs (frames received, requests in flight).
  *
- * What the SDK touches and what stands in for it (see docs/cometchat-wire-v4.md §9):
+ * What the SDK touches and what stands in for it (see docs/wire.md §9):
  *   window, self          -> globalThis (plus no-op add/removeEventListener)
  *   localStorage,
  *   sessionStorage        -> in-memory Storage objects, fresh per process (so no stale cached

@@ -3,7 +3,7 @@
 The schemas (JSON Schema Draft 2020-12) live next to this module as package data:
 
 * ``wire/<name>.schema.json``: the CometChat wire contract (REST bodies, REST replies, WebSocket
-  frames), as measured in ``cometchat-wire-v4.md``; ``$id`` is
+  frames), as measured (docs/wire.md); ``$id`` is
   ``https://ringside.dev/schemas/wire/<name>.schema.json``.
 * ``adapter/<name>.schema.json``: the harness <-> test-service protocol of
   ``docs/adapter-protocol.md``; ``$id`` is ``https://ringside.dev/schemas/adapter/<name>.schema.json``.
