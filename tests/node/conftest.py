@@ -116,34 +116,36 @@ def js_service() -> Iterator[AdapterService]:
 _counter = iter(range(1, 1_000_000))
 
 
+def instance_params(served: Served, tag: str, uid: str, callback_url: str, clock: str = "real") -> dict[str, Any]:
+    """The adapter's create params for a real-SDK instance logging in to the served mock over TLS."""
+    host = served.url.removeprefix("https://")
+    return {
+        "tag": tag,
+        "appId": "ringside",
+        "region": "eu",
+        "server": {
+            "clientHost": host,
+            "adminHost": host,
+            "baseUrl": served.url,
+            "wsUrl": served.url.replace("https", "wss") + "/",
+            "tls": True,
+            "caFile": served.ca,
+        },
+        "user": {"uid": uid, "authKey": "ringside-api-key", "authToken": None},
+        "callbackUrl": callback_url,
+        "clock": {"mode": clock, "now": 0},
+    }
+
+
 @pytest.fixture
 def sdk(served: Served, js_service: AdapterService) -> Iterator[Any]:
     """A factory of logged-in SDK instances (one Node process each), deleted after the test."""
     made: list[ClientInstance] = []
-    host = served.url.removeprefix("https://")
 
     def make(uid: str, *, clock: str = "real") -> ClientInstance:
         tag = f"node{next(_counter)}-{uid}"
-        instance = js_service.create(
-            tag=tag,
-            uid=uid,
-            params={
-                "tag": tag,
-                "appId": "ringside",
-                "region": "eu",
-                "server": {
-                    "clientHost": host,
-                    "adminHost": host,
-                    "baseUrl": served.url,
-                    "wsUrl": served.url.replace("https", "wss") + "/",
-                    "tls": True,
-                    "caFile": served.ca,
-                },
-                "user": {"uid": uid, "authKey": "ringside-api-key", "authToken": None},
-                "callbackUrl": f"{served.url}/_ringside/callbacks/{tag}",
-                "clock": {"mode": clock, "now": 0},
-            },
-        )
+        callback_url = f"{served.url}/_ringside/callbacks/{tag}"
+        instance = js_service.create(tag=tag, uid=uid, params=instance_params(served, tag, uid, callback_url, clock))
         made.append(instance)
         instance.ok("login")
         instance.ok("addCallListener", {"id": "main"})

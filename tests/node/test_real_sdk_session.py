@@ -14,6 +14,8 @@ import pytest
 
 from harness.sut import ClientInstance
 
+from .conftest import instance_params
+
 pytestmark = pytest.mark.node
 
 
@@ -115,26 +117,8 @@ class RefusingSink:
 
 def test_a_refused_callback_is_retried_and_sync_waits_for_it(served: Any, sdk: Any, js_service: Any) -> None:
     sink = RefusingSink(refuse=1)
-    host = served.url.removeprefix("https://")
     bob = js_service.create(
-        tag="node-sink-bob",
-        uid="bob",
-        params={
-            "tag": "node-sink-bob",
-            "appId": "ringside",
-            "region": "eu",
-            "server": {
-                "clientHost": host,
-                "adminHost": host,
-                "baseUrl": served.url,
-                "wsUrl": served.url.replace("https", "wss") + "/",
-                "tls": True,
-                "caFile": served.ca,
-            },
-            "user": {"uid": "bob", "authKey": "ringside-api-key", "authToken": None},
-            "callbackUrl": sink.url,
-            "clock": {"mode": "real", "now": 0},
-        },
+        tag="node-sink-bob", uid="bob", params=instance_params(served, "node-sink-bob", "bob", sink.url)
     )
     try:
         bob.ok("login")

@@ -9,6 +9,7 @@ callback reports went unread, and a known failure matched on its id alone.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -247,6 +248,18 @@ def test_a_required_capability_the_client_lacks_stops_the_run_as_not_assessed(py
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*not assessed: the client lacks required capabilities teleport (it declares: *"])
+
+
+def test_a_client_declaring_no_capabilities_is_not_assessed_and_fails_the_run(pytester: pytest.Pytester) -> None:
+    # the scenario needs none and passes, but passing what little ran is no claim of conformance
+    command = f"{sys.executable} -m refclient.service --capabilities ''"
+    result, row = run(pytester, "--ringside-client-cmd", command)
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assessment = row["assessment"]
+    assert assessment["verdict"] == "not-assessed"
+    assert assessment["declaredCapabilities"] == []
+    result.stdout.fnmatch_lines(["*not assessed: the client declared no capabilities; 1 of 1 scenarios ran*"])
 
 
 def test_a_passing_run_states_what_was_tested(pytester: pytest.Pytester) -> None:

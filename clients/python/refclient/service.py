@@ -75,8 +75,15 @@ class AdapterService:
         quirks: deliberate faults given to every client instance.
     """
 
-    def __init__(self, quirks: Quirks | None = None, breakage: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        quirks: Quirks | None = None,
+        breakage: tuple[str, str] | None = None,
+        capabilities: Sequence[str] | None = None,
+    ) -> None:
         self.quirks = quirks or Quirks()
+        #: what ``GET /`` declares (all of :data:`CAPABILITIES` unless narrowed, to test a harness)
+        self.capabilities = list(CAPABILITIES if capabilities is None else capabilities)
         #: (command, how): make the *service* misbehave on one command — "crash", "hang" or "garbage"
         self.breakage = breakage
         self.instances: dict[str, Instance] = {}
@@ -104,7 +111,7 @@ class AdapterService:
                 "name": NAME,
                 "version": SDK_VERSION,
                 "protocolVersion": 1,
-                "capabilities": CAPABILITIES,
+                "capabilities": self.capabilities,
                 "sdk": {"name": "refclient", "version": SDK_VERSION},
                 "quirks": self.quirks.enabled(),
             }
@@ -212,9 +219,15 @@ async def _json_body(request: web.Request) -> Any:
         raise bad_request(f"the body is not JSON: {exc}") from None
 
 
-async def serve(host: str, port: int, quirks: Quirks, breakage: tuple[str, str] | None = None) -> None:
+async def serve(
+    host: str,
+    port: int,
+    quirks: Quirks,
+    breakage: tuple[str, str] | None = None,
+    capabilities: Sequence[str] | None = None,
+) -> None:
     """Serve until ``DELETE /`` or SIGINT/SIGTERM; print the ready line once listening."""
-    service = AdapterService(quirks, breakage)
+    service = AdapterService(quirks, breakage, capabilities)
     runner = web.AppRunner(service.app(), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -248,6 +261,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="COMMAND:HOW",
         help="make the service itself misbehave on COMMAND: crash, hang or garbage (to test a harness)",
     )
+    parser.add_argument(
+        "--capabilities",
+        metavar="NAMES",
+        help="declare only these comma-separated capabilities ('' for none), to see how a harness judges that",
+    )
     parser.add_argument("--log-level", default=os.environ.get(LOG_ENV_VAR, "WARNING"), help="stderr log level")
     return parser.parse_args(argv)
 
@@ -272,7 +290,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("refclient.service: --break wants COMMAND:crash|hang|garbage", file=sys.stderr)
             return 2
         breakage = (command, how)
-    asyncio.run(serve(args.host, args.port, quirks, breakage))
+    capabilities = None
+    if args.capabilities is not None:
+        capabilities = [c for c in args.capabilities.split(",") if c]
+        unknown = sorted(set(capabilities) - set(CAPABILITIES))
+        if unknown:
+            print(f"refclient.service: unknown capabilities {', '.join(unknown)}", file=sys.stderr)
+            return 2
+    asyncio.run(serve(args.host, args.port, quirks, breakage, capabilities))
     return 0
 
 
