@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapter_protocol.client import AdapterService, ServiceStartError
 from harness.clients import command_for
-from harness.errors import HarnessError
+from harness.errors import AdapterError
 from harness.report.collect import SERVICE_INFO
 from harness.report.session import required_capabilities
-from harness.sut import AdapterService
 from harness.world import CallbackLog, World
 from mockserver.config import ServerConfig
 from mockserver.server import MockServer
@@ -39,13 +39,17 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
     url = pytestconfig.getoption("ringside_client_url")
     command = pytestconfig.getoption("ringside_client_cmd")
     name = pytestconfig.getoption("ringside_client")
-    if url:
-        service = AdapterService.attach(url)
-    else:
-        try:
+    try:
+        if url:
+            try:
+                service = AdapterService.attach(url)
+            except AdapterError as exc:
+                raise ServiceStartError(f"cannot use the test service at {url}: {exc}") from None
+        else:
             service = AdapterService.spawn(command or command_for(name))
-        except ValueError as exc:
-            raise HarnessError(str(exc)) from None
+    except (ServiceStartError, ValueError) as exc:
+        # once, for the whole run: every scenario would fail the same way
+        pytest.exit(f"ringside: {exc}", returncode=SERVICE_EXIT)
     service.deadline = float(pytestconfig.getoption("ringside_command_deadline"))
     pytestconfig.stash[SERVICE_INFO] = service.info
     missing = sorted(set(required_capabilities(pytestconfig)) - service.capabilities)
@@ -74,8 +78,35 @@ def world(
     ringside_server: MockServer, ringside_service: AdapterService, ringside_callbacks: CallbackLog
 ) -> Iterator[World]:
     """A fresh scenario: the server reset, no instances yet; instances are deleted afterwards."""
-    ringside_service.restart_if_dead()  # a client that crashed in the last scenario gets a fresh process
+    _restart_or_stop(ringside_service)
     ringside_server.reset()
     scenario_world = World(ringside_server, ringside_service, ringside_callbacks)
     yield scenario_world
     scenario_world.close()
+    if not ringside_service.alive():
+        ringside_service.deaths_in_a_row += 1
+    else:
+        ringside_service.deaths_in_a_row = 0
+
+
+#: ``ringside run``'s exit status when the client's test service cannot be started or keeps dying.
+SERVICE_EXIT = 3
+#: A service that died in this many scenarios in a row is not restarted again: the run stops.
+DEATHS_BEFORE_STOP = 3
+
+
+def _restart_or_stop(service: AdapterService) -> None:
+    """A service that crashed in the last scenario gets a fresh process, unless it keeps crashing."""
+    if service.alive():
+        return
+    if service.deaths_in_a_row >= DEATHS_BEFORE_STOP:
+        tail = service.stderr.text() if service.stderr is not None else "  (stderr not captured)"
+        pytest.exit(
+            f"ringside: the client's test service died in {service.deaths_in_a_row} scenarios in a row "
+            f"(last: {service.exit_description()}; command {service.command!r}); its stderr ended with:\n{tail}",
+            returncode=SERVICE_EXIT,
+        )
+    try:
+        service.restart_if_dead()
+    except ServiceStartError as exc:
+        pytest.exit(f"ringside: the client's test service died and could not be started again: {exc}", SERVICE_EXIT)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness import known_failures, tags
+from harness import console, known_failures, tags
 from harness import scenario as scenario_hooks
 from harness.report.session import ComplianceReport
 from harness.steps import STEP_MODULES
@@ -41,6 +41,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
         help="comma-separated capabilities the client must declare (else the run stops: not assessed)",
     )
+    group.addoption(
+        "--ringside-console",
+        action="store_true",
+        help="print ringside's own console (failures by scenario id and step, progress, summary); "
+        "use with -p no:terminal",
+    )
+    group.addoption(
+        "--ringside-progress-every",
+        default=10.0,
+        type=float,
+        help="real seconds between the console's progress lines (default 10)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller judges and writes, xdist workers don't
         report_dir = config.getoption("ringside_report_dir")
         config.pluginmanager.register(ComplianceReport(config, report_dir), "ringside-report")
+        if config.getoption("ringside_console"):
+            console.register(config)
 
 
 @pytest.hookimpl(tryfirst=True)

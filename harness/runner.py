@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.clients import ROOT, bundled
+from harness import known_failures, tags
+from harness.clients import ROOT, bundled, command_for
 from harness.report import matrix
+from refclient.faults import Quirks
 
 FEATURES = ROOT / "features"
+#: Exit status for an option that cannot work (argparse's own is 2 as well).
+USAGE_EXIT = 2
 
 
 def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,13 +38,17 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="capabilities the client must declare; without them the run stops as not assessed",
     )
     p.add_argument("--features", type=Path, default=FEATURES, help="feature directory (default: the bundled catalogue)")
+    p.add_argument("-v", "--verbose", action="store_true", help="pytest's own output instead of ringside's console")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="anything after -- goes to pytest")
     p.set_defaults(func=run)
 
 
 def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
     """The pytest command line for one client."""
-    argv = [str(args.features), "-p", "no:cacheprovider", "-q", "-rfE", "--rootdir", str(args.features)]
+    # no asyncio plugin: the catalogue is synchronous, and outside a project it only warns about its ini
+    argv = [str(args.features), "-p", "no:cacheprovider", "-p", "no:asyncio", "--rootdir", str(args.features)]
+    # ringside's console replaces pytest's (failures by scenario id and step); -v keeps pytest's own
+    argv += ["-v", "-rfE"] if args.verbose else ["-p", "no:terminal", "--ringside-console"]
     argv += ["--ringside-report-dir", str(args.report_dir), "--ringside-clock", args.clock]
     if client:
         argv += ["--ringside-client", client]
@@ -57,14 +65,69 @@ def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
     return argv + [a for a in args.pytest_args if a != "--"]
 
 
+class UsageProblem(Exception):
+    """An option that cannot work: reported in one line before anything starts (exit 2)."""
+
+
+def check(args: argparse.Namespace, clients: list[str | None]) -> None:
+    """Every option checked before any server or client starts; raises UsageProblem."""
+    for client in clients:
+        if client is not None:
+            _check_client(client)
+    if args.tags is not None:
+        try:
+            tags.parse(args.tags)
+        except ValueError as exc:
+            raise UsageProblem(f"--tags: {exc}") from None
+    if not args.features.is_dir():
+        raise UsageProblem(f"--features: no such directory: {args.features}")
+    if args.known_failures is not None:
+        if not args.known_failures.is_file():
+            raise UsageProblem(f"--known-failures: no such file: {args.known_failures}")
+        try:
+            known_failures.load(args.known_failures)
+        except pytest.UsageError as exc:
+            raise UsageProblem(f"--known-failures: {exc}") from None
+    if args.client_url is not None and not args.client_url.startswith(("http://", "https://")):
+        raise UsageProblem(f"--client-url wants an http:// or https:// URL (got {args.client_url!r})")
+    if args.client_cmd is not None and not args.client_cmd.strip():
+        raise UsageProblem("--client-cmd is empty")
+    try:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageProblem(f"--report-dir: cannot create {args.report_dir}: {exc.strerror}") from None
+
+
+def _check_client(name: str) -> None:
+    base, _, quirks = name.partition(":")
+    try:
+        command_for(name)
+    except ValueError as exc:
+        raise UsageProblem(f"--client: {exc}") from None
+    if base == "python" and quirks:
+        try:
+            Quirks.parse(quirks.replace("+", ","))
+        except ValueError as exc:
+            raise UsageProblem(f"--client {name}: {exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the suite (one pytest process per client); exit non-zero if any scenario failed or errored."""
+    """Run the suite (one pytest process per client); exit non-zero if any scenario failed or errored.
+
+    Exit status: 0 all passed (or failed only as listed), 1 failures, 2 a bad option, 3 the client's
+    test service could not be started or kept dying, 5 the tag filter selected nothing.
+    """
     if args.client_cmd or args.client_url:
         clients: list[str | None] = [None]
     elif args.client == "all":
         clients = list(bundled())
     else:
         clients = [args.client]
+    try:
+        check(args, clients)
+    except UsageProblem as exc:
+        print(f"ringside: {exc}", file=sys.stderr)
+        return USAGE_EXIT
     worst = 0
     results: list[tuple[str, int, Path | None]] = []
     for client in clients:
@@ -72,7 +135,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"ringside: running the conformance suite against {label}", flush=True)
         before = _latest(args.report_dir)
         code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args(args, client)], check=False).returncode
-        code = 0 if code == pytest.ExitCode.NO_TESTS_COLLECTED else code
         after = _latest(args.report_dir)
         results.append((str(label), code, after if after != before else None))
         worst = max(worst, code)

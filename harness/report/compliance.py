@@ -12,17 +12,17 @@ from typing import Any
 
 from harness.report import html
 from harness.report.collect import Row
+from harness.report.schemas import assert_valid
 from mockserver import __version__
 from mockserver.clock import RealClock
-from mockserver.schemas import assert_valid
 
 Json = dict[str, Any]
 VERDICTS = ("passed", "failed", "error", "skipped", "known-failure")
 
 
-def run_id(client: str) -> str:
-    """A sortable, readable run id: UTC time plus the client's name."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(RealClock().now()))
+def run_id(client: str, at: float | None = None) -> str:
+    """A sortable, readable run id: UTC time (``at``, default now) plus the client's name."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(RealClock().now() if at is None else at))
     return f"{stamp}-{client.replace(':', '_').replace('/', '_')}"
 
 
@@ -83,7 +83,7 @@ def assessment(rows: list[Row], *, declared: list[str], required: list[str]) -> 
 
 
 def build(rows: list[Row], *, client: Json, started: float, finished: float, required: list[str] | None = None) -> Json:
-    """The whole report as JSON (schema: mockserver/schemas/report/report.schema.json)."""
+    """The whole report as JSON (schema: harness/report/schemas/report.schema.json)."""
     return {
         "reportVersion": 1,
         "tool": {"name": "ringside", "version": _version()},

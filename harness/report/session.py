@@ -37,6 +37,22 @@ class ComplianceReport:
         self.started = self.clock.now()
         self.written: Path | None = None
         self.assessment: dict[str, Any] | None = None
+        self._run: str | None = None
+
+    @property
+    def run(self) -> str:
+        """This run's folder name: its start time and the client's name (its service's, for your own client)."""
+        if self._run is None:
+            custom = self.config.getoption("ringside_client_url") or self.config.getoption("ringside_client_cmd")
+            info = self.config.stash.get(SERVICE_INFO, None)
+            if not custom:
+                label = str(self.config.getoption("ringside_client"))
+            elif info is not None:
+                label = str(info.get("name") or "custom")
+            else:
+                return compliance.run_id("custom", self.started)  # not fixed until the service has answered
+            self._run = compliance.run_id(label, self.started)
+        return self._run
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outermost: sees the outcome after the plugin's changes
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -94,8 +110,7 @@ class ComplianceReport:
         if self.assessment["verdict"] == "not-assessed" and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # passing a few scenarios is no claim of conformance
         if self.directory is not None:
-            run = compliance.run_id(str(self.config.getoption("ringside_client")))
-            self.written = compliance.write(report, self.directory, run)
+            self.written = compliance.write(report, self.directory, self.run)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.assessment is not None:
