@@ -6,23 +6,21 @@ is an ERROR: the scenario, the script, the adapter service or the harness itself
 
 from __future__ import annotations
 
+# The errors about a test service belong to the adapter protocol; the same classes are re-exported here.
+from adapter_protocol.errors import AdapterError, ComplianceViolation, HarnessError, ServiceStartError
 
-class HarnessError(Exception):
-    """Base of every error the harness raises on purpose."""
-
-
-class ComplianceViolation(AssertionError):
-    """Raised when the client under test broke the contract (wrong callback, missing event, bad payload)."""
+__all__ = [
+    "AdapterError",
+    "CapabilityMissing",
+    "ComplianceViolation",
+    "HarnessError",
+    "ScenarioError",
+    "ServiceStartError",
+]
 
 
 class ScenarioError(HarnessError):
     """Raised when a scenario or script asks for something impossible (unknown user, clock backwards)."""
-
-
-class AdapterError(ComplianceViolation):
-    """Raised when the adapter test service crashes, hangs, answers garbage or breaks the protocol.
-
-    The service is part of the client under test, so this FAILS the scenario (with a clear reason)."""
 
 
 class CapabilityMissing(HarnessError):

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.schemas import validate
+from adapter_protocol.schemas import validate
 
 Json = dict[str, Any]
 

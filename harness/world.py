@@ -61,11 +61,11 @@ class CallbackLog:
             with self.condition:
                 self.condition.notify_all()
 
-        self.server.call(lambda hub: hub.callback_listeners.append(wake))
+        self.server.call(lambda hub: hub.callbacks.subscribe(wake))
 
     def of(self, tag: str) -> list[Json]:
         """Every callback ``tag`` reported, in order."""
-        return self.server.call(lambda hub: list(hub.callbacks.get(tag, [])))
+        return self.server.call(lambda hub: hub.callbacks.of(tag))
 
 
 @dataclass

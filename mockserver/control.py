@@ -220,7 +220,7 @@ async def get_callbacks(hub: Hub, request: Request, params: dict[str, str]) -> l
         raise RingsideError(ErrorCode.VALIDATION_FAILED, "'count' and 'wait' must be numbers", {}) from None
     if count and wait > 0:
         return await hub.wait_for_callbacks(params["tag"], count, timeout=wait)
-    return hub.callbacks.get(params["tag"], [])
+    return hub.callbacks.of(params["tag"])
 
 
 async def stats(hub: Hub, request: Request, params: dict[str, str]) -> Json:

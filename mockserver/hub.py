@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from adapter_protocol.sink import CallbackSink
 from mockserver.clock import Clock, VirtualClock
 from mockserver.config import ServerConfig
 from mockserver.core import Backend, ErrorCode, Outcome, RingsideError
@@ -99,9 +100,7 @@ class Hub:
         self._conn_ids = itertools.count(1)
         self._expiry: Timer | None = None
         #: listener callbacks reported by clients under test, by instance tag (adapter protocol sink)
-        self.callbacks: dict[str, list[Json]] = {}
-        #: called (on the server loop) after each callback report is kept: the facade wakes waiters
-        self.callback_listeners: list[Callable[[str, Json], None]] = []
+        self.callbacks = CallbackSink()
         self._callbacks_changed = asyncio.Event()
         self._devices_changed = asyncio.Event()
         #: the port the edge bound (settings point the SDK back at it)
@@ -207,15 +206,10 @@ class Hub:
             self.backend.online.discard(device.uid)
 
     def record_callback(self, tag: str, report: Json) -> None:
-        """Keep and journal a callback a client under test reported.
-
-        A service retries a report whose POST seemed to fail; if the first copy did arrive, the second
-        is the same report with the same ``seq``: journaled as a repeat, not kept twice."""
-        kept = self.callbacks.setdefault(tag, [])
-        if "seq" in report and any(r.get("seq") == report["seq"] and r == report for r in kept):
+        """Keep and journal a callback a client under test reported (a retried copy is journaled as a repeat)."""
+        if not self.callbacks.receive(tag, report):
             self.journal.record("callback.repeat", tag=tag, seq=report["seq"], callback=report.get("callback"))
             return
-        kept.append(report)
         call: Json = report["call"] if isinstance(report.get("call"), dict) else {}
         self.journal.record(
             "callback",
@@ -226,8 +220,6 @@ class Hub:
             status=call.get("status"),
             report=report,
         )
-        for listener in self.callback_listeners:
-            listener(tag, report)
         changed, self._callbacks_changed = self._callbacks_changed, asyncio.Event()
         changed.set()
 
@@ -235,10 +227,10 @@ class Hub:
         """Wait (up to ``timeout`` real seconds) until ``tag`` reported at least ``count`` callbacks."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while len(self.callbacks.get(tag, [])) < count and (left := end - loop.time()) > 0:
+        while self.callbacks.count(tag) < count and (left := end - loop.time()) > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._callbacks_changed.wait(), left)
-        return list(self.callbacks.get(tag, []))
+        return self.callbacks.of(tag)
 
     def admission_refusal(self, uid: str) -> str | None:
         """Why ``uid`` may not connect right now, if an injected fault says so."""

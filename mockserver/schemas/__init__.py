@@ -1,25 +1,28 @@
-"""Load ringside's JSON Schemas and validate wire payloads and adapter messages against them.
+"""Load JSON Schemas and validate wire payloads against them; the loader the other catalogues share.
 
-The schemas (JSON Schema Draft 2020-12) live next to this module as package data:
+The server's schemas (JSON Schema Draft 2020-12) live next to this module as package data:
 
 * ``wire/<name>.schema.json``: the CometChat wire contract (REST bodies, REST replies, WebSocket
   frames), as measured (docs/wire.md); ``$id`` is
   ``https://ringside.dev/schemas/wire/<name>.schema.json``.
-* ``adapter/<name>.schema.json``: the harness <-> test-service protocol of
-  ``docs/adapter-protocol.md``; ``$id`` is ``https://ringside.dev/schemas/adapter/<name>.schema.json``.
+* ``script/script.schema.json``: the scripted-users file (docs/scripted-users.md).
 
-A schema is named by its folder and file stem, e.g. ``"wire/call-message"`` or ``"adapter/callback"``.
-Every schema is loaded into one :class:`referencing.Registry`, so ``$ref`` between schemas (by
-``$id``) resolves offline. Loading checks each schema with ``Draft202012Validator.check_schema``,
-checks that its ``$id`` matches its file name and that every ``$ref`` resolves; a broken schema raises
-:class:`SchemaLoadError` on first use.
+The adapter protocol's schemas live in ``adapter_protocol/schemas/`` and the report's in
+``harness/report/schemas/``; each package builds its own :class:`SchemaCatalog` from its folder plus
+the wire folder its ``$ref`` point into.
+
+A schema is named by its group and file stem, e.g. ``"wire/call-message"`` or ``"adapter/callback"``.
+Every schema of a catalogue is loaded into one :class:`referencing.Registry`, so ``$ref`` between
+schemas (by ``$id``) resolves offline. Loading checks each schema with
+``Draft202012Validator.check_schema``, checks that its ``$id`` matches its file name and that every
+``$ref`` resolves; a broken schema raises :class:`SchemaLoadError` on first use.
 
 Typical use::
 
     from mockserver import schemas
 
     problems = schemas.validate("wire/call-message", body)      # [] when valid
-    schemas.assert_valid("adapter/command-request", request)    # raises SchemaViolation
+    schemas.assert_valid("wire/ws-auth-reply", frame)           # raises SchemaViolation
 
 Problems are reported as :class:`SchemaProblem` with a JSONPath-like ``path`` (``$.data.entities.on``).
 For a missing required key the path names the missing key itself
@@ -33,7 +36,6 @@ one of its direct keys, or the instance's JSON type) is reported as the errors o
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -50,9 +52,13 @@ from referencing.jsonschema import DRAFT202012
 
 __all__ = [
     "BASE_URI",
-    "GROUPS",
+    "CATALOG",
+    "SCRIPT",
+    "WIRE",
+    "SchemaCatalog",
     "SchemaLoadError",
     "SchemaProblem",
+    "SchemaSource",
     "SchemaViolation",
     "UnknownSchemaError",
     "assert_valid",
@@ -65,9 +71,6 @@ __all__ = [
 
 BASE_URI: Final = "https://ringside.dev/schemas/"
 """Every schema's ``$id`` is ``BASE_URI + "<group>/<stem>.schema.json"``."""
-
-GROUPS: Final = ("wire", "adapter", "report", "script")
-"""The schema folders, in the order they are loaded."""
 
 DRAFT_URI: Final = "https://json-schema.org/draft/2020-12/schema"
 _SUFFIX: Final = ".schema.json"
@@ -82,12 +85,13 @@ class SchemaLoadError(RuntimeError):
 class UnknownSchemaError(KeyError):
     """No schema has the given name."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, known: Iterable[str] = ()) -> None:
         super().__init__(name)
         self.name = name
+        self.known = list(known)
 
     def __str__(self) -> str:
-        return f"no schema named {self.name!r}; known: {', '.join(names())}"
+        return f"no schema named {self.name!r}; known: {', '.join(self.known)}"
 
 
 @dataclass(frozen=True)
@@ -121,80 +125,164 @@ class SchemaViolation(ValueError):
 
 
 @dataclass(frozen=True)
-class _Catalog:
+class SchemaSource:
+    """One folder of schemas: ``<group>/<stem>`` names for the ``*.schema.json`` files in ``folder`` of ``package``."""
+
+    group: str
+    package: str
+    folder: str
+
+    def files(self) -> Traversable:
+        """The folder, read as package resources (works from a wheel as from a checkout)."""
+        return resources.files(self.package).joinpath(self.folder)
+
+
+#: The server's own schemas: the CometChat wire contract and the startup script file.
+WIRE: Final = SchemaSource("wire", __name__, "wire")
+SCRIPT: Final = SchemaSource("script", __name__, "script")
+
+
+@dataclass(frozen=True)
+class _Loaded:
     schemas: Mapping[str, Mapping[str, Any]]
     registry: Registry[Any]
 
 
+class SchemaCatalog:
+    """Schemas from one or more :class:`SchemaSource` folders, in one registry so ``$ref`` by ``$id``
+    resolves across them (an adapter schema may point at a wire schema). Loaded and checked on first use."""
+
+    def __init__(self, *sources: SchemaSource) -> None:
+        self.sources = sources
+        self._loaded: _Loaded | None = None
+        self._validators: dict[str, Any] = {}
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The group names, in load order."""
+        return tuple(source.group for source in self.sources)
+
+    def names(self) -> list[str]:
+        """The names of all schemas, sorted (``["adapter/call", …, "wire/ws-pong"]``)."""
+        return sorted(self._load().schemas)
+
+    def warm(self) -> None:
+        """Load and compile every schema now (a server calls this at start so no request pays for it)."""
+        for name in self.names():
+            self._validator(name)
+
+    def uri(self, name: str) -> str:
+        """The ``$id`` of the schema called ``name``."""
+        self._schema(name)
+        return _uri_of(name)
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A deep copy of the schema called ``name`` (safe to modify)."""
+        return copy.deepcopy(dict(self._schema(name)))
+
+    def registry(self) -> Registry[Any]:
+        """The :class:`referencing.Registry` holding every schema, keyed by ``$id``."""
+        return self._load().registry
+
+    def validate(self, name: str, instance: object) -> list[SchemaProblem]:
+        """Validate ``instance`` (decoded JSON) against the schema called ``name``.
+
+        Returns every problem found, sorted by path; an empty list means the instance is valid.
+        Raises :class:`UnknownSchemaError` for an unknown name.
+        """
+        problems: dict[SchemaProblem, None] = {}
+        for error in self._validator(name).iter_errors(instance):
+            for leaf in _leaves(error):
+                for problem in _problems(leaf):
+                    problems.setdefault(problem)
+        return sorted(problems, key=lambda p: (p.path, p.schema_path, p.message))
+
+    def assert_valid(self, name: str, instance: object) -> None:
+        """Raise :class:`SchemaViolation` listing every problem if ``instance`` violates schema ``name``."""
+        problems = self.validate(name, instance)
+        if problems:
+            raise SchemaViolation(name, problems)
+
+    def clear(self) -> None:
+        """Forget what was loaded (the next use reads the files again)."""
+        self._loaded = None
+        self._validators.clear()
+
+    def _load(self) -> _Loaded:
+        if self._loaded is None:
+            self._loaded = _load_sources(self.sources)
+        return self._loaded
+
+    def _schema(self, name: str) -> Mapping[str, Any]:
+        try:
+            return self._load().schemas[name]
+        except KeyError:
+            raise UnknownSchemaError(name, self.names()) from None
+
+    def _validator(self, name: str) -> Any:
+        if name not in self._validators:
+            self._validators[name] = Draft202012Validator(self._schema(name), registry=self._load().registry)
+        return self._validators[name]
+
+
+#: The server's catalogue (wire and script schemas); the module functions below use it.
+CATALOG: Final = SchemaCatalog(WIRE, SCRIPT)
+
+
 def names() -> list[str]:
-    """Return the names of all schemas, sorted (``["adapter/call", …, "wire/ws-pong"]``)."""
-    return sorted(_catalog().schemas)
+    """Return the names of the server's schemas, sorted (``["script/script", …, "wire/ws-pong"]``)."""
+    return CATALOG.names()
 
 
 def warm() -> None:
-    """Load and compile every schema now (a server calls this at start so no request pays for it)."""
-    for name in names():
-        _validator(name)
+    """Load and compile every server schema now."""
+    CATALOG.warm()
 
 
 def uri(name: str) -> str:
     """Return the ``$id`` of the schema called ``name``."""
-    _schema(name)
-    return _uri_of(name)
+    return CATALOG.uri(name)
 
 
 def schema(name: str) -> dict[str, Any]:
     """Return a deep copy of the schema called ``name`` (safe to modify)."""
-    return copy.deepcopy(dict(_schema(name)))
+    return CATALOG.schema(name)
 
 
 def registry() -> Registry[Any]:
-    """Return the :class:`referencing.Registry` holding every schema, keyed by ``$id``."""
-    return _catalog().registry
+    """Return the registry holding every server schema, keyed by ``$id``."""
+    return CATALOG.registry()
 
 
 def validate(name: str, instance: object) -> list[SchemaProblem]:
-    """Validate ``instance`` (decoded JSON) against the schema called ``name``.
-
-    Returns every problem found, sorted by path; an empty list means the instance is valid.
-    Raises :class:`UnknownSchemaError` for an unknown name.
-    """
-    problems: dict[SchemaProblem, None] = {}
-    for error in _validator(name).iter_errors(instance):
-        for leaf in _leaves(error):
-            for problem in _problems(leaf):
-                problems.setdefault(problem)
-    return sorted(problems, key=lambda p: (p.path, p.schema_path, p.message))
+    """Validate ``instance`` against the server schema ``name`` (see :meth:`SchemaCatalog.validate`)."""
+    return CATALOG.validate(name, instance)
 
 
 def assert_valid(name: str, instance: object) -> None:
-    """Raise :class:`SchemaViolation` listing every problem if ``instance`` violates schema ``name``."""
-    problems = validate(name, instance)
-    if problems:
-        raise SchemaViolation(name, problems)
+    """Raise :class:`SchemaViolation` if ``instance`` violates the server schema ``name``."""
+    CATALOG.assert_valid(name, instance)
 
 
 # --- loading -------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _catalog() -> _Catalog:
-    root = resources.files(__name__)
+def _load_sources(sources: Iterable[SchemaSource]) -> _Loaded:
     loaded: dict[str, Mapping[str, Any]] = {}
-    for group in GROUPS:
-        folder = root.joinpath(group)
+    for source in sources:
+        folder = source.files()
         if not folder.is_dir():
             continue
         for entry in sorted(folder.iterdir(), key=lambda item: item.name):
             if entry.is_file() and entry.name.endswith(_SUFFIX):
-                name = f"{group}/{entry.name[: -len(_SUFFIX)]}"
+                name = f"{source.group}/{entry.name[: -len(_SUFFIX)]}"
                 loaded[name] = _load_one(name, entry)
     reg: Registry[Any] = Registry().with_resources(
         (_uri_of(name), DRAFT202012.create_resource(contents)) for name, contents in loaded.items()
     )
     reg = reg.crawl()
     _check_refs(loaded, reg)
-    return _Catalog(schemas=loaded, registry=reg)
+    return _Loaded(schemas=loaded, registry=reg)
 
 
 def _uri_of(name: str) -> str:
@@ -242,18 +330,6 @@ def _check_refs(loaded: Mapping[str, Mapping[str, Any]], reg: Registry[Any]) -> 
                 dangling.append(f"{name}: $ref {ref!r} does not resolve")
     if dangling:
         raise SchemaLoadError("; ".join(dangling))
-
-
-def _schema(name: str) -> Mapping[str, Any]:
-    try:
-        return _catalog().schemas[name]
-    except KeyError:
-        raise UnknownSchemaError(name) from None
-
-
-@functools.cache
-def _validator(name: str) -> Any:
-    return Draft202012Validator(_schema(name), registry=_catalog().registry)
 
 
 # --- error reporting -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from mockserver.schemas import validate
+from harness.report.schemas import validate
 
 pytest_plugins = ["pytester"]
 

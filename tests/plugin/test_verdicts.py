@@ -55,7 +55,7 @@ def timer_crashes(world: World) -> None:
 @then("bob's first callback report is lost")
 def lose_report(world: World) -> None:
     tag = world.party("bob").instance.tag
-    world.server.call(lambda hub: hub.callbacks[tag].pop(0))
+    world.server.call(lambda hub: hub.callbacks.forget(tag, 1))
 """
 
 BASE = """\

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from refclient_support import T0, call_message
 
-from mockserver import schemas
+from adapter_protocol import schemas
 from refclient import Call, User
 from refclient.model import MalformedMessage
 

@@ -19,8 +19,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+import adapter_protocol.schemas as schemas
 import mockserver.config as mockserver_config
-import mockserver.schemas as schemas
 import mockserver.server as mockserver_server
 from refclient.faults import Quirks
 from refclient.service import CAPABILITIES, READY_PREFIX, AdapterService

@@ -1,4 +1,4 @@
-"""Tests of the wire and adapter JSON Schemas and of their loader, ``mockserver.schemas``.
+"""Tests of the wire, adapter and report JSON Schemas and of their loader, ``mockserver.schemas.SchemaCatalog``.
 
 Every schema gets realistic valid examples (taken from ``cometchat-wire-v4.md`` §2-§3 and
 ``docs/adapter-protocol.md``) and invalid ones that must fail with a problem at a known path.
@@ -16,9 +16,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from adapter_protocol.schemas import ADAPTER
+from harness.report.schemas import REPORT
 from mockserver import schemas
 
-SCHEMA_ROOT = Path(schemas.__file__).parent
+#: Every schema ringside ships, from the three packages that hold them.
+SOURCES = (schemas.WIRE, schemas.SCRIPT, ADAPTER, REPORT)
+CATALOG = schemas.SchemaCatalog(*SOURCES)
 
 
 # --- realistic building blocks (wire spec §2.4, §3.2, §3.4) ------------------------------------------
@@ -791,25 +795,34 @@ INVALID: list[tuple[str, Any, str]] = [
 
 
 def _schema_files() -> list[Path]:
-    return sorted(path for group in schemas.GROUPS for path in (SCHEMA_ROOT / group).glob("*.schema.json"))
+    return sorted(
+        path
+        for source in SOURCES
+        for path in Path(str(source.files())).glob("*.schema.json")  # a checkout or an unpacked wheel
+    )
+
+
+def _name(path: Path) -> str:
+    group = next(s.group for s in SOURCES if Path(str(s.files())) == path.parent)
+    return f"{group}/{path.name.removesuffix('.schema.json')}"
 
 
 # --- the schema files themselves ---------------------------------------------------------------------
 
 
 def test_names_match_the_files_on_disk():
-    expected = sorted(f"{path.parent.name}/{path.name.removesuffix('.schema.json')}" for path in _schema_files())
-    assert schemas.names() == expected
+    expected = sorted(_name(path) for path in _schema_files())
+    assert CATALOG.names() == expected
     assert len(expected) >= 30
 
 
-@pytest.mark.parametrize("path", _schema_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", _schema_files(), ids=_name)
 def test_schema_file_is_a_documented_draft_2020_12_schema(path: Path):
     contents = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(contents)
     stem = path.name.removesuffix(".schema.json")
     assert contents["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert contents["$id"] == f"https://ringside.dev/schemas/{path.parent.name}/{stem}.schema.json"
+    assert contents["$id"] == f"https://ringside.dev/schemas/{_name(path).split('/')[0]}/{stem}.schema.json"
     assert contents["title"].strip()
     assert len(contents["description"]) > 20
 
@@ -817,13 +830,13 @@ def test_schema_file_is_a_documented_draft_2020_12_schema(path: Path):
 def test_ids_are_unique():
     ids = [json.loads(path.read_text(encoding="utf-8"))["$id"] for path in _schema_files()]
     assert len(ids) == len(set(ids))
-    assert schemas.uri("wire/call-message") == "https://ringside.dev/schemas/wire/call-message.schema.json"
-    assert schemas.registry().contents(schemas.uri("adapter/call"))["title"]
+    assert CATALOG.uri("wire/call-message") == "https://ringside.dev/schemas/wire/call-message.schema.json"
+    assert CATALOG.registry().contents(CATALOG.uri("adapter/call"))["title"]
 
 
 def test_every_schema_has_valid_and_invalid_examples():
     # script/ schemas are exercised with their YAML line mapping in tests/scripted/
-    covered = [n for n in schemas.names() if not n.startswith("script/")]
+    covered = [n for n in CATALOG.names() if not n.startswith("script/")]
     assert sorted(VALID) == covered
     assert sorted({name for name, _, _ in INVALID}) == covered
 
@@ -840,8 +853,8 @@ def test_every_schema_has_valid_and_invalid_examples():
     ],
 )
 def test_valid_example_passes(name: str, instance: Any):
-    assert schemas.validate(name, instance) == []
-    schemas.assert_valid(name, instance)
+    assert CATALOG.validate(name, instance) == []
+    CATALOG.assert_valid(name, instance)
 
 
 @pytest.mark.parametrize(
@@ -849,7 +862,7 @@ def test_valid_example_passes(name: str, instance: Any):
     [pytest.param(name, instance, path, id=f"{name}-{path}") for name, instance, path in INVALID],
 )
 def test_invalid_example_fails_at_expected_path(name: str, instance: Any, path: str):
-    problems = schemas.validate(name, instance)
+    problems = CATALOG.validate(name, instance)
     assert problems, f"{name} accepted an invalid instance"
     assert path in [problem.path for problem in problems], "\n".join(map(str, problems))
 
@@ -859,7 +872,7 @@ def test_invalid_example_fails_at_expected_path(name: str, instance: Any, path: 
 
 def test_problem_fields_for_a_missing_session_id():
     instance = changed(CALL_MESSAGE, f"{ON}.sessionid", DELETE)
-    [problem] = schemas.validate("wire/call-message", instance)
+    [problem] = CATALOG.validate("wire/call-message", instance)
     assert problem.path == "$.data.entities.on.entity.sessionid"
     assert "'sessionid' is a required property" in problem.message
     assert problem.schema_path == "properties/data/properties/entities/properties/on/properties/entity/required"
@@ -868,7 +881,7 @@ def test_problem_fields_for_a_missing_session_id():
 
 
 def test_one_of_is_reported_as_the_errors_of_the_selected_branch():
-    problems = schemas.validate(
+    problems = CATALOG.validate(
         "adapter/command-request",
         {"command": "initiateCall", "params": {"receiver": "bob", "receiverType": "user", "callType": "fax"}},
     )
@@ -878,16 +891,16 @@ def test_one_of_is_reported_as_the_errors_of_the_selected_branch():
 
 
 def test_integer_auth_code_is_rejected_with_a_type_problem():
-    problems = schemas.validate("wire/ws-auth-reply", {"type": "auth", "body": {"code": 200, "status": "OK"}})
+    problems = CATALOG.validate("wire/ws-auth-reply", {"type": "auth", "body": {"code": 200, "status": "OK"}})
     assert any(p.path == "$.body.code" and "is not of type 'string'" in p.message for p in problems)
 
 
 def test_assert_valid_lists_every_problem_one_per_line():
     instance = {"error": {"code": "", "message": 5}, "data": {}}
-    problems = schemas.validate("wire/error-envelope", instance)
+    problems = CATALOG.validate("wire/error-envelope", instance)
     assert len(problems) == 4
     with pytest.raises(schemas.SchemaViolation) as caught:
-        schemas.assert_valid("wire/error-envelope", instance)
+        CATALOG.assert_valid("wire/error-envelope", instance)
     assert isinstance(caught.value, ValueError)
     assert caught.value.problems == tuple(problems)
     lines = str(caught.value).splitlines()
@@ -900,30 +913,30 @@ def test_assert_valid_lists_every_problem_one_per_line():
 
 def test_unknown_schema_name():
     with pytest.raises(KeyError) as caught:
-        schemas.validate("wire/nope", {})
+        CATALOG.validate("wire/nope", {})
     assert isinstance(caught.value, schemas.UnknownSchemaError)
     assert "wire/call-message" in str(caught.value)
     with pytest.raises(schemas.UnknownSchemaError):
-        schemas.assert_valid("call-message", {})
+        CATALOG.assert_valid("call-message", {})
 
 
 def test_schema_returns_an_independent_copy():
-    first = schemas.schema("wire/user")
+    first = CATALOG.schema("wire/user")
     first["required"].append("bogus")
-    assert "bogus" not in schemas.schema("wire/user")["required"]
-    assert schemas.validate("wire/user", ALICE) == []
+    assert "bogus" not in CATALOG.schema("wire/user")["required"]
+    assert CATALOG.validate("wire/user", ALICE) == []
 
 
 def test_validators_are_cached():
-    schemas.validate("wire/ws-pong", {"action": "pong"})
-    before = schemas._validator.cache_info().hits
-    schemas.validate("wire/ws-pong", {"action": "pong"})
-    assert schemas._validator.cache_info().hits == before + 1
+    CATALOG.validate("wire/ws-pong", {"action": "pong"})
+    first = CATALOG._validator("wire/ws-pong")
+    CATALOG.validate("wire/ws-pong", {"action": "pong"})
+    assert CATALOG._validator("wire/ws-pong") is first
 
 
 def test_long_messages_are_shortened():
     huge = {"command": "fly", "params": {"blob": "x" * 5000}}
-    assert all(len(p.message) <= 400 for p in schemas.validate("adapter/command-request", huge))
+    assert all(len(p.message) <= 400 for p in CATALOG.validate("adapter/command-request", huge))
 
 
 # --- loader failures ---------------------------------------------------------------------------------
@@ -931,16 +944,15 @@ def test_long_messages_are_shortened():
 
 @pytest.fixture
 def schema_copy(tmp_path, monkeypatch):
-    """A writable copy of the schema folders that the loader reads instead of the package's."""
-    for group in schemas.GROUPS:
-        shutil.copytree(SCHEMA_ROOT / group, tmp_path / group)
+    """A writable copy of the wire schemas that a fresh catalogue (``copied``) reads instead of the package's."""
+    shutil.copytree(Path(str(schemas.WIRE.files())), tmp_path / "wire")
     monkeypatch.setattr(schemas.resources, "files", lambda _package: tmp_path)
-    schemas._catalog.cache_clear()
-    schemas._validator.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    schemas._catalog.cache_clear()
-    schemas._validator.cache_clear()
+    return tmp_path
+
+
+@pytest.fixture
+def copied(schema_copy):
+    return schemas.SchemaCatalog(schemas.WIRE)
 
 
 def _rewrite(path: Path, **updates: Any) -> None:
@@ -949,30 +961,30 @@ def _rewrite(path: Path, **updates: Any) -> None:
     path.write_text(json.dumps(contents), encoding="utf-8")
 
 
-def test_loader_reads_the_copy(schema_copy: Path):
+def test_loader_reads_the_copy(schema_copy: Path, copied: schemas.SchemaCatalog):
     (schema_copy / "wire" / "ws-pong.schema.json").unlink()
-    assert "wire/ws-pong" not in schemas.names()
+    assert "wire/ws-pong" not in copied.names()
 
 
-def test_loader_rejects_a_misnamed_id(schema_copy: Path):
+def test_loader_rejects_a_misnamed_id(schema_copy: Path, copied: schemas.SchemaCatalog):
     _rewrite(
         schema_copy / "wire" / "ws-pong.schema.json",
         **{"$id": "https://ringside.dev/schemas/wire/pong.schema.json"},
     )
     with pytest.raises(schemas.SchemaLoadError, match=r"wire/ws-pong: \$id must be"):
-        schemas.names()
+        copied.names()
 
 
-def test_loader_rejects_an_invalid_schema(schema_copy: Path):
+def test_loader_rejects_an_invalid_schema(schema_copy: Path, copied: schemas.SchemaCatalog):
     _rewrite(schema_copy / "wire" / "ws-pong.schema.json", type="objekt")
     with pytest.raises(schemas.SchemaLoadError, match="not a valid Draft 2020-12 schema"):
-        schemas.names()
+        copied.names()
 
 
-def test_loader_rejects_a_dangling_ref(schema_copy: Path):
+def test_loader_rejects_a_dangling_ref(schema_copy: Path, copied: schemas.SchemaCatalog):
     _rewrite(
         schema_copy / "wire" / "ws-pong.schema.json",
         properties={"action": {"$ref": "https://ringside.dev/schemas/wire/missing.schema.json"}},
     )
     with pytest.raises(schemas.SchemaLoadError, match="does not resolve"):
-        schemas.names()
+        copied.names()
