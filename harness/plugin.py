@@ -30,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ringside-clock", default="virtual", choices=("virtual", "real"), help="server clock (default virtual)"
     )
-    group.addoption("--ringside-tags", default=None, help='tag expression, e.g. "must and not slow"')
+    group.addoption("--ringside-tags", default=None, help='tag expression, e.g. "must and not robustness"')
     group.addoption("--ringside-known-failures", default=None, type=Path, help="YAML list of known failures")
     group.addoption(
         "--ringside-command-deadline", default=10.0, type=float, help="seconds a client command may take (default 10)"

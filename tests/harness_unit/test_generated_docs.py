@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from harness import coverage, stepdoc
+from harness.clients import ROOT
 
 
 def test_the_step_reference_is_current() -> None:
@@ -42,3 +45,19 @@ def test_a_statement_with_no_scenario_or_a_missing_one_is_a_problem() -> None:
     assert len(found) == 2
     assert "a.2" in found[0] and "no scenario" in found[0]
     assert "a.3" in found[1] and "ACC-999" in found[1]
+
+
+def test_the_tags_the_docs_name_are_the_catalogues() -> None:
+    """A user copying a tag or a --tags filter from the docs gets scenarios, not an empty selection."""
+    known = {tag for entry in coverage.collect(coverage.FEATURES) for tag in entry.tags}
+    named: dict[str, str] = {}
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        for tag in re.findall(r"`@([a-z][\w-]*)`", text):
+            named.setdefault(tag, doc.name)
+        for expression in re.findall(r'--(?:ringside-)?tags[ =]"([^"]+)"', text):
+            for word in re.findall(r"[\w-]+", expression):
+                if word not in ("and", "or", "not"):
+                    named.setdefault(word, doc.name)
+    unknown = {tag: doc for tag, doc in named.items() if tag not in known and not tag.startswith("id-")}
+    assert named and unknown == {}
