@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import NoReturn, cast
 
+from harness.features_cmd import add_features_parser
 from harness.runner import add_run_parser
 from mockserver.cli import add_serve_parser
 
@@ -31,6 +32,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     )
     add_serve_parser(sub)
     add_run_parser(sub)
+    add_features_parser(sub)
     return top, dict(sub.choices)
 
 

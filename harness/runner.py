@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from harness import known_failures, tags
-from harness.clients import ROOT, bundled, command_for
+from harness.clients import bundled, command_for
 from harness.report import matrix
+from harness.resources import features_dir
 from refclient.faults import Quirks
 
-FEATURES = ROOT / "features"
+FEATURES = features_dir()
 #: Exit status for an option that cannot work (argparse's own is 2 as well).
 USAGE_EXIT = 2
 

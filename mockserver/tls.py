@@ -39,9 +39,12 @@ class TlsFiles:
 
 
 def default_tls_dir() -> Path:
-    """``$RINGSIDE_TLS_DIR``, else ``$XDG_CACHE_HOME/ringside/tls``, else ``~/.cache/ringside/tls``."""
+    """``$RINGSIDE_TLS_DIR``, else ``tls`` in ringside's cache: ``$RINGSIDE_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/ringside``, else ``~/.cache/ringside``."""
     if env := os.environ.get("RINGSIDE_TLS_DIR"):
         return Path(env)
+    if env := os.environ.get("RINGSIDE_CACHE_DIR"):
+        return Path(env).expanduser() / "tls"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "ringside" / "tls"
 
