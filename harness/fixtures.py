@@ -68,7 +68,7 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
 @pytest.fixture(scope="session")
 def ringside_callbacks(ringside_server: MockServer) -> CallbackLog:
     """The log of callbacks the service reports (kept by the server's sink)."""
-    log = CallbackLog(ringside_server)
+    log = CallbackLog(ringside_server.probe)
     log.install()
     return log
 
@@ -80,7 +80,7 @@ def world(
     """A fresh scenario: the server reset, no instances yet; instances are deleted afterwards."""
     _restart_or_stop(ringside_service)
     ringside_server.reset()
-    scenario_world = World(ringside_server, ringside_service, ringside_callbacks)
+    scenario_world = World(ringside_server.probe, ringside_service, ringside_callbacks)
     yield scenario_world
     scenario_world.close()
     if not ringside_service.alive():

@@ -19,21 +19,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from adapter_protocol.names import Callback
 from adapter_protocol.schemas import validate
+from harness import journal_view
+from mockserver.probe import HttpRequest, HttpResponse, JournalEntry, WsOut
 
 Json = dict[str, Any]
 
 #: The statuses each callback may carry (wire facts §4, spec "Events").
 CALLBACK_STATUSES: dict[str, frozenset[str]] = {
-    "onIncomingCallReceived": frozenset({"initiated"}),
-    "onOutgoingCallAccepted": frozenset({"ongoing"}),
-    "onOutgoingCallRejected": frozenset({"rejected", "busy", "unanswered"}),
-    "onIncomingCallCancelled": frozenset({"cancelled", "unanswered"}),
-    "onCallEndedMessageReceived": frozenset({"ended"}),
+    Callback.INCOMING_CALL_RECEIVED: frozenset({"initiated"}),
+    Callback.OUTGOING_CALL_ACCEPTED: frozenset({"ongoing"}),
+    Callback.OUTGOING_CALL_REJECTED: frozenset({"rejected", "busy", "unanswered"}),
+    Callback.INCOMING_CALL_CANCELLED: frozenset({"cancelled", "unanswered"}),
+    Callback.CALL_ENDED_MESSAGE_RECEIVED: frozenset({"ended"}),
 }
-CALLER_SIDE = frozenset({"onOutgoingCallAccepted", "onOutgoingCallRejected"})
-CALLEE_SIDE = frozenset({"onIncomingCallReceived", "onIncomingCallCancelled"})
-TERMINAL = frozenset({"onOutgoingCallRejected", "onIncomingCallCancelled", "onCallEndedMessageReceived"})
+CALLER_SIDE = frozenset({Callback.OUTGOING_CALL_ACCEPTED, Callback.OUTGOING_CALL_REJECTED})
+CALLEE_SIDE = frozenset({Callback.INCOMING_CALL_RECEIVED, Callback.INCOMING_CALL_CANCELLED})
+TERMINAL = frozenset(
+    {Callback.OUTGOING_CALL_REJECTED, Callback.INCOMING_CALL_CANCELLED, Callback.CALL_ENDED_MESSAGE_RECEIVED}
+)
 MALFORMED = frozenset({"ERR_BAD_JSON", "ERR_VALIDATION_FAILED"})
 
 
@@ -52,15 +57,14 @@ def _callback_label(report: Json) -> str:
     return f"{report.get('callback')}(status={call.get('status')}, session={call.get('sessionId')})"
 
 
-def check(journal: list[Json], subjects: Iterable[Subject], callers: dict[str, str]) -> list[str]:
+def check(journal: list[JournalEntry], subjects: Iterable[Subject], callers: dict[str, str]) -> list[str]:
     """Every violation in one scenario. ``callers`` maps session id → the uid that initiated it."""
     problems: list[str] = []
-    frames = [e for e in journal if e["kind"] == "ws.out" and e.get("sessionId")]
-    requests = {e["seq"]: e for e in journal if e["kind"] == "http.request"}
-    responses = [e for e in journal if e["kind"] == "http.response"]
-    callbacks = [e for e in journal if e["kind"] == "callback"]
+    frames = journal_view.call_frames(journal)
+    requests = journal_view.requests_by_seq(journal)
+    responses = journal_view.responses(journal)
     for subject in subjects:
-        mine = [e["report"] for e in callbacks if e.get("tag") == subject.tag]
+        mine = [e["report"] for e in journal_view.callbacks(journal, tag=subject.tag)]
         problems += _payloads(subject, mine)
         problems += _meaning(subject, mine, callers)
         problems += _causes(subject, mine, frames, requests)
@@ -69,15 +73,13 @@ def check(journal: list[Json], subjects: Iterable[Subject], callers: dict[str, s
     return problems
 
 
-def server_problems(journal: list[Json]) -> list[str]:
+def server_problems(journal: list[JournalEntry]) -> list[str]:
     """Frames the mock server sent that break the wire schema: ringside's own bug (an ERROR, not a FAIL)."""
     out = []
-    for entry in journal:
-        if entry["kind"] != "ws.out" or not entry.get("sessionId"):
-            continue
-        for problem in validate("wire/ws-call-frame", entry.get("frame"))[:3]:
+    for entry in journal_view.call_frames(journal):
+        for problem in validate("wire/ws-call-frame", entry["frame"])[:3]:
             out.append(
-                f"ringside sent {entry.get('device')} a call frame that breaks wire/ws-call-frame at {problem.path}: {problem.message}"
+                f"ringside sent {entry['device']} a call frame that breaks wire/ws-call-frame at {problem.path}: {problem.message}"
             )
     return out
 
@@ -115,7 +117,7 @@ def _meaning(subject: Subject, reports: list[Json], callers: dict[str, str]) -> 
     return out
 
 
-def _causes(subject: Subject, reports: list[Json], frames: list[Json], requests: dict[int, Json]) -> list[str]:
+def _causes(subject: Subject, reports: list[Json], frames: list[WsOut], requests: dict[int, HttpRequest]) -> list[str]:
     out = []
     for report in reports:
         call = report.get("call") or {}
@@ -125,7 +127,7 @@ def _causes(subject: Subject, reports: list[Json], frames: list[Json], requests:
             for f in frames
             if f.get("device") == subject.resource and f.get("sessionId") == session and f.get("status") == status
         ]
-        foreign = [f for f in to_me if (f.get("frame") or {}).get("deviceId") != subject.resource]
+        foreign = [f for f in to_me if f["frame"].get("deviceId") != subject.resource]
         if foreign:
             continue
         if status == "unanswered" and _sent_status(subject, requests.values(), session, "unanswered"):
@@ -138,11 +140,11 @@ def _causes(subject: Subject, reports: list[Json], frames: list[Json], requests:
     return out
 
 
-def _sent_status(subject: Subject, requests: Iterable[Json], session: Any, status: str) -> bool:
+def _sent_status(subject: Subject, requests: Iterable[HttpRequest], session: Any, status: str) -> bool:
     for request in requests:
-        if request.get("method") != "PUT" or (request.get("headers") or {}).get("resource") != subject.resource:
+        if request["method"] != "PUT" or request["headers"].get("resource") != subject.resource:
             continue
-        if not str(request.get("path", "")).endswith(f"/calls/{session}"):
+        if not request["path"].endswith(f"/calls/{session}"):
             continue
         try:
             if json.loads(request.get("body") or "{}").get("status") == status:
@@ -173,14 +175,14 @@ def _sequence(subject: Subject, reports: list[Json]) -> list[str]:
     return out
 
 
-def _malformed(subject: Subject, requests: dict[int, Json], responses: list[Json]) -> list[str]:
+def _malformed(subject: Subject, requests: dict[int, HttpRequest], responses: list[HttpResponse]) -> list[str]:
     out = []
     for response in responses:
-        error = (response.get("body") or {}).get("error") or {}
+        error = response.get("body", {}).get("error") or {}
         if error.get("code") not in MALFORMED:
             continue
-        request = requests.get(response.get("requestSeq", -1)) or {}
-        if (request.get("headers") or {}).get("resource") != subject.resource or subject.resource is None:
+        request = requests.get(response["requestSeq"])
+        if request is None or request["headers"].get("resource") != subject.resource or subject.resource is None:
             continue
         out.append(
             f"{subject.name}: sent a malformed {request.get('method')} {request.get('path')}: "

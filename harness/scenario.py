@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from adapter_protocol.client import AdapterService
+from adapter_protocol.names import Capability
 from harness import oracles
 from harness.errors import AdapterError, CapabilityMissing, ComplianceViolation, HarnessError, ScenarioError
 from harness.report.collect import (
@@ -33,7 +35,6 @@ from harness.report.collect import (
     scenario_tags,
     timeline,
 )
-from harness.sut import AdapterService
 from harness.world import World
 from mockserver.clock import RealClock
 from mockserver.server import MockServer
@@ -87,7 +88,7 @@ def require_capabilities(request: pytest.FixtureRequest) -> None:
             if capability not in service.capabilities:
                 pytest.skip(f"client lacks capability {capability}")
     server: MockServer = request.getfixturevalue("ringside_server")
-    if "needs-virtual-time" in tags and not (server.virtual and "virtual-time" in service.capabilities):
+    if "needs-virtual-time" in tags and not (server.probe.virtual and Capability.VIRTUAL_TIME in service.capabilities):
         pytest.skip("client lacks capability virtual-time (or the clock is real)")
 
 
@@ -146,7 +147,7 @@ def _oracle_findings(world: World) -> list[str]:
         oracles.Subject(name=p.name, uid=p.uid, tag=p.instance.tag, resource=p.instance.resource)
         for p in world.parties.values()
     ]
-    callers = {c["sessionId"]: c["caller"] for c in world.server.data("GET", "/calls")}
+    callers = {c["sessionId"]: c["caller"] for c in world.probe.calls()}
     return oracles.check(world.journal(), subjects, callers)
 
 

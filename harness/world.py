@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapter_protocol.client import AdapterService, ClientInstance, CommandResult
+from adapter_protocol.names import Callback, Capability, Command
+from harness import journal_view
 from harness.errors import AdapterError, CapabilityMissing, ComplianceViolation, ScenarioError
-from harness.sut import AdapterService, ClientInstance, CommandResult
 from mockserver.clock import RealClock
-from mockserver.hub import Hub
-from mockserver.server import MockServer
+from mockserver.probe import CallState, JournalEntry, Probe, ServerFailure
 
 Json = dict[str, Any]
 #: Real seconds to wait for frames in flight to be received (a client slower than this is broken).
@@ -30,15 +31,7 @@ REAL_TIME_SLACK = 0.3
 APPROACH_GAP = 0.001
 #: The listener id the "logged in" steps register on every instance.
 DEFAULT_LISTENER = "main"
-CALLBACKS = (
-    "onIncomingCallReceived",
-    "onOutgoingCallAccepted",
-    "onOutgoingCallRejected",
-    "onIncomingCallCancelled",
-    "onCallEndedMessageReceived",
-)
-#: Journal ``error`` entries that are not ringside failing: a send to a socket the peer already closed.
-NOT_RINGSIDE_FAILURES = frozenset({"send"})
+CALLBACKS = tuple(Callback)
 _scenario_numbers = itertools.count(1)
 
 
@@ -51,7 +44,7 @@ def callback_label(report: Json) -> str:
 class CallbackLog:
     """Callbacks reported by all instances, kept by the server's sink; waited on with a condition."""
 
-    server: MockServer
+    probe: Probe
     condition: threading.Condition = field(default_factory=threading.Condition)
 
     def install(self) -> None:
@@ -61,11 +54,11 @@ class CallbackLog:
             with self.condition:
                 self.condition.notify_all()
 
-        self.server.call(lambda hub: hub.callbacks.subscribe(wake))
+        self.probe.on_callback(wake)
 
     def of(self, tag: str) -> list[Json]:
         """Every callback ``tag`` reported, in order."""
-        return self.server.call(lambda hub: hub.callbacks.of(tag))
+        return self.probe.callbacks_of(tag)
 
 
 @dataclass
@@ -84,17 +77,17 @@ class Party:
 class World:
     """Everything one scenario touches."""
 
-    def __init__(self, server: MockServer, service: AdapterService, callbacks: CallbackLog) -> None:
-        self.server = server
+    def __init__(self, probe: Probe, service: AdapterService, callbacks: CallbackLog) -> None:
+        self.probe = probe
         self.service = service
         self.callbacks = callbacks
         self.number = next(_scenario_numbers)
         self.parties: dict[str, Party] = {}
         self.sessions: dict[str, str] = {}  # label ("the call", "alice's call") -> session id
         self.failed_calls: dict[str, Json | None] = {}  # label -> the error of an initiateCall that failed
-        self.journal_start = server.call(lambda hub: hub.journal.last_seq)
-        self.started_at = server.now()
-        self.virtual = server.virtual and "virtual-time" in service.capabilities
+        self.journal_start = probe.journal_seq()
+        self.started_at = probe.now()
+        self.virtual = probe.virtual and Capability.VIRTUAL_TIME in service.capabilities
         self._real = RealClock()
         self._claimed: set[tuple[str, int, str, str]] = set()
 
@@ -109,17 +102,12 @@ class World:
 
     def ensure_user(self, uid: str) -> None:
         """Make sure ``uid`` exists on the server."""
-        if not self.server.call(lambda hub: uid in hub.backend.directory.users):
-            self.server.add_user(uid)
+        self.probe.ensure_user(uid)
 
     def magic_user(self, uid: str) -> None:
         """Bring a magic uid (``ring-accept-2s@x``) into being as the server does on first use, so it
         gets its scripted device (creating it as a plain user would not)."""
-
-        def create(hub: Hub) -> None:
-            hub.user_or_create(uid)
-
-        self.server.call(create)
+        self.probe.bring_to_life(uid)
 
     def party(self, name: str) -> Party:
         """A party by the name a step used ("alice", "alice's phone")."""
@@ -158,14 +146,14 @@ class World:
 
     def add_party(self, name: str, uid: str, *, login: bool = True, listener: bool = True) -> Party:
         """Create a client instance for ``uid`` named ``name``; log it in and add the default listener."""
-        if uid in {p.uid for p in self.parties.values()} and "multi-device" not in self.service.capabilities:
-            raise CapabilityMissing("client lacks capability multi-device")
+        if uid in {p.uid for p in self.parties.values()} and Capability.MULTI_DEVICE not in self.service.capabilities:
+            raise CapabilityMissing(f"client lacks capability {Capability.MULTI_DEVICE}")
         self.ensure_user(uid)
         instance = self._new_instance(name, uid, login=False)
         party = Party(name=name, uid=uid, instance=instance)
         self.parties[name] = party
         if login:
-            instance.ok("login")
+            instance.ok(Command.LOGIN)
             self._await_socket(party)
             self.settle()
         if listener:
@@ -176,7 +164,7 @@ class World:
         """A client may resolve login before its socket authenticated (the JS SDK does): a call placed in
         that gap would reach nobody, so wait until the server sees every device of this user."""
         wanted = sum(1 for p in self.parties.values() if p.uid == party.uid)
-        found = self.server.call_async(lambda hub: hub.wait_for_devices(party.uid, wanted, timeout=SETTLE_DEADLINE))
+        found = self.probe.wait_for_devices(party.uid, wanted, timeout=SETTLE_DEADLINE)
         if len(found) < wanted:
             raise AdapterError(
                 f"{party.name}: login succeeded, but the server saw {len(found)} of {wanted} authenticated "
@@ -186,35 +174,36 @@ class World:
     def _new_instance(self, name: str, uid: str, *, login: bool) -> ClientInstance:
         """Create (and optionally log in) one instance; touches no scenario state, so it may run in a thread."""
         tag = f"s{self.number}-{name.replace(' ', '_').replace(chr(39), '')}"
+        server = self.probe.endpoint()
         params = {
             "tag": tag,
-            "appId": self.server.config.app_id,
-            "region": self.server.config.region,
+            "appId": server.app_id,
+            "region": server.region,
             "server": {
-                "clientHost": f"{self.server.server.host}:{self.server.server.port}",
-                "adminHost": f"{self.server.server.host}:{self.server.server.port}",
-                "baseUrl": self.server.url,
-                "wsUrl": self.server.ws_url,
-                "tls": self.server.ca_file is not None,
-                "caFile": self.server.ca_file,
+                "clientHost": server.host_port,
+                "adminHost": server.host_port,
+                "baseUrl": server.url,
+                "wsUrl": server.ws_url,
+                "tls": server.ca_file is not None,
+                "caFile": server.ca_file,
             },
-            "user": {"uid": uid, "authKey": self.server.config.api_key, "authToken": None},
-            "callbackUrl": f"{self.server.url}/_ringside/callbacks/{tag}",
-            "clock": {"mode": "virtual" if self.virtual else "real", "now": self.server.now()},
+            "user": {"uid": uid, "authKey": server.api_key, "authToken": None},
+            "callbackUrl": f"{server.url}/_ringside/callbacks/{tag}",
+            "clock": {"mode": "virtual" if self.virtual else "real", "now": self.probe.now()},
         }
         instance = self.service.create(tag=tag, uid=uid, params=params)
         if login:
-            instance.ok("login")
+            instance.ok(Command.LOGIN)
         return instance
 
     def add_listener(self, party: Party, listener_id: str) -> None:
         """Register a call listener on ``party``."""
-        party.instance.ok("addCallListener", {"id": listener_id})
+        party.instance.ok(Command.ADD_CALL_LISTENER, {"id": listener_id})
         party.listeners.add(listener_id)
 
     def remove_listener(self, party: Party, listener_id: str) -> None:
         """Unregister a call listener."""
-        party.instance.ok("removeCallListener", {"id": listener_id})
+        party.instance.ok(Command.REMOVE_CALL_LISTENER, {"id": listener_id})
         party.listeners.discard(listener_id)
 
     # -- commands --------------------------------------------------------------------------------
@@ -249,23 +238,23 @@ class World:
 
     def now(self) -> float:
         """The shared clock (the server's)."""
-        return self.server.now()
+        return self.probe.now()
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass: lock-step in virtual time, a real wait otherwise."""
         if seconds < 0:
             raise ScenarioError("time never goes backwards")
         if not self.virtual:
-            if self.server.virtual:
+            if self.probe.virtual:
                 # The client's own timers run in real time: the scenario needs the virtual-time capability.
-                raise CapabilityMissing("client lacks capability virtual-time")
+                raise CapabilityMissing(f"client lacks capability {Capability.VIRTUAL_TIME}")
             self._wait_real(seconds)
             return
         target = self.now() + seconds
         self._step_clients_to(self.now())
         for _ in range(100_000):
             step = min([t for t in self._due_times() if t <= target], default=target)
-            self.server.advance_to(max(step, self.now()))
+            self.probe.advance_to(max(step, self.now()))
             self._step_clients_to(self.now())
             self.settle()
             if self.now() >= target:
@@ -278,15 +267,15 @@ class World:
         :meth:`advance` (or settle-and-advance) fires them: whatever a step does in between happens
         at the same instant, before the clients' timers."""
         if not self.virtual:
-            raise CapabilityMissing("client lacks capability virtual-time")
+            raise CapabilityMissing(f"client lacks capability {Capability.VIRTUAL_TIME}")
         target = self.now() + seconds
         self.advance(max(0.0, seconds - APPROACH_GAP))
-        self.server.advance_to(target)
+        self.probe.advance_to(target)
         self.settle()
 
     def _due_times(self) -> list[float]:
         """When the next timers fall due: the server's earliest and each client's."""
-        server_due = self.server.call(lambda hub: hub.timers.next_due())
+        server_due = self.probe.next_due()
         return [t for t in (server_due, *self._client_timers()) if t]
 
     def _client_timers(self) -> list[float]:
@@ -294,7 +283,7 @@ class World:
 
     def _step_clients_to(self, when: float) -> None:
         for party in self.parties.values():
-            result = party.instance.ok("advanceTime", {"to": when})
+            result = party.instance.ok(Command.ADVANCE_TIME, {"to": when})
             party.instance.next_timer = result.get("nextTimer") if isinstance(result, dict) else None
 
     def _wait_real(self, seconds: float) -> None:
@@ -316,7 +305,7 @@ class World:
         start = self._real.monotonic()
         while True:
             sent = self._frames_sent_to(party)
-            reply = party.instance.ok("sync", {"atLeast": sent})
+            reply = party.instance.ok(Command.SYNC, {"atLeast": sent})
             party.instance.resource = reply.get("resource") or party.instance.resource
             party.instance.callbacks_sent = reply.get("callbacksSent", party.instance.callbacks_sent)
             received = int(reply.get("framesReceived", 0))
@@ -333,17 +322,7 @@ class World:
         resource = party.instance.resource
         if resource is None:
             return 0
-        # Counted from the journal, not from the live connections: a socket that closed (a fault, a
-        # reconnect) leaves the hub's device table, but the client still counts the frames it received on it.
-        # A frame whose send failed (the socket was already gone) was journaled but never left.
-        start = self.journal_start
-        return self.server.call(
-            lambda hub: sum(
-                1 if e["kind"] == "ws.out" else -1
-                for e in hub.journal.entries(since=start, kinds=["ws.out", "error"])
-                if e.get("device") == resource and (e["kind"] == "ws.out" or e.get("where") == "send")
-            )
-        )
+        return self.probe.frames_sent_to(resource, since=self.journal_start)
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -419,28 +398,25 @@ class World:
         sid = self.sessions.get("the call")
         if sid is None:
             raise ScenarioError("no call has been placed yet in this scenario")
-        return float(self.server.data("GET", f"/calls/{sid}")["initiatedAt"])
+        return float(self.probe.call(sid)["initiatedAt"])
+
+    def server_call(self, session_id: str) -> CallState:
+        """The server's own view of a call."""
+        return self.probe.call(session_id)
 
     def callback_time(self, name: str, report: Json) -> float:
         """Server time at which the sink received ``report``."""
         tag = self.party(name).instance.tag
-        for entry in self.server.journal(since=self.journal_start, kinds=["callback"]):
-            if entry.get("tag") == tag and entry.get("report") == report:
+        for entry in journal_view.callbacks(self.journal(), tag=tag):
+            if entry["report"] == report:
                 return float(entry["t"])
         raise ScenarioError(f"callback {report.get('callback')} of {name} is not in the journal")
 
     # -- trust in the verdict -------------------------------------------------------------------
 
-    def server_failures(self) -> list[str]:
+    def server_failures(self) -> list[ServerFailure]:
         """ringside's own failures during the scenario (a handler crash, a timer or a fault that raised)."""
-        out = []
-        for entry in self.server.journal(since=self.journal_start, kinds=["error"]):
-            if entry.get("where") in NOT_RINGSIDE_FAILURES:
-                continue
-            detail = str(entry.get("traceback") or entry.get("error") or "").strip().splitlines()
-            label = f" ({entry['label']})" if entry.get("label") else ""
-            out.append(f"{entry.get('where')}{label} at t={entry.get('t')}: {detail[-1] if detail else 'no detail'}")
-        return out
+        return self.probe.server_failures(since=self.journal_start)
 
     def lost_callbacks(self) -> list[str]:
         """Callback reports that never reached the sink: gaps in each instance's ``seq``, or fewer than
@@ -467,9 +443,9 @@ class World:
 
     # -- teardown --------------------------------------------------------------------------------
 
-    def journal(self) -> list[Json]:
+    def journal(self) -> list[JournalEntry]:
         """Every journal entry since the scenario started."""
-        return self.server.journal(since=self.journal_start)
+        return self.probe.journal(since=self.journal_start)
 
     def close(self) -> None:
         """Delete every instance (logs them out)."""

@@ -208,7 +208,7 @@ class Hub:
     def record_callback(self, tag: str, report: Json) -> None:
         """Keep and journal a callback a client under test reported (a retried copy is journaled as a repeat)."""
         if not self.callbacks.receive(tag, report):
-            self.journal.record("callback.repeat", tag=tag, seq=report["seq"], callback=report.get("callback"))
+            self.journal.record("callback.repeat", tag=tag, reportSeq=report["seq"], callback=report.get("callback"))
             return
         call: Json = report["call"] if isinstance(report.get("call"), dict) else {}
         self.journal.record(

@@ -4,6 +4,9 @@ Each entry carries ``seq`` (gapless), ``t`` (server clock, virtual when the cloc
 ``wall`` (real time), plus whatever identifies it (connection, user, device, session id). An entry is
 recorded *before* the thing it describes is processed, so a request that crashes the handler is still
 there. Entries are kept in memory and, if asked, appended to a JSON Lines file as they happen.
+
+What each kind carries is declared once, as a TypedDict per kind, in :mod:`mockserver.journal_types`;
+:meth:`Journal.record` refuses a field its kind does not declare (a writer drifting from the type).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mockserver.clock import Clock, RealClock
+from mockserver.journal_types import ENTRY_TYPES
 
 Entry = dict[str, Any]
 
@@ -31,9 +35,17 @@ KINDS: dict[str, str] = {
     "fault": "an injected fault took effect",
     "script": "a scripted user acted or a script was loaded",
     "callback": "a client-under-test reported a listener callback (the adapter's callback sink)",
+    "callback.repeat": "a retried callback report that had already arrived (kept once)",
     "control": "the control API changed something (reset, clock, users)",
     "error": "something went wrong inside ringside (a bug: the entry has the traceback)",
 }
+_BASE_KEYS = frozenset({"seq", "kind", "t", "wall"})
+#: Per kind: every field a writer may give.
+_FIELDS: dict[str, frozenset[str]] = {
+    kind: frozenset(t.__required_keys__ | t.__optional_keys__) - _BASE_KEYS  # type: ignore[attr-defined]
+    for kind, t in ENTRY_TYPES.items()
+}
+assert set(_FIELDS) == set(KINDS), "every journal kind needs a TypedDict in mockserver.journal_types"
 
 
 class Journal:
@@ -51,6 +63,9 @@ class Journal:
         """Append an entry of ``kind`` (one of :data:`KINDS`) and return it."""
         if kind not in KINDS:
             raise ValueError(f"unknown journal kind {kind!r}")
+        undeclared = fields.keys() - _FIELDS[kind]
+        if undeclared:
+            raise ValueError(f"journal kind {kind!r} declares no {sorted(undeclared)} (mockserver/journal_types.py)")
         with self._lock:
             self._seq += 1
             entry: Entry = {"seq": self._seq, "kind": kind, "t": self.clock.now(), "wall": self._wall.now()}

@@ -20,6 +20,7 @@ from mockserver.clock import Clock, VirtualClock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.exchange import Json, Reply, Request
 from mockserver.hub import Hub
+from mockserver.probe import Probe
 
 T = TypeVar("T")
 #: How long a facade call may take before it is reported as a hang (real seconds).
@@ -35,6 +36,8 @@ class MockServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="ringside-mock", daemon=True)
         self._server: RunningServer | None = None
+        #: the typed port a harness uses (the only way ringside's own harness reaches the server)
+        self.probe = Probe(self)
 
     # -- lifecycle -------------------------------------------------------------------------------
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from harness import journal_view
+from mockserver.probe import JournalEntry
 
 Json = dict[str, Any]
 #: Journal kinds a scenario's timeline keeps (enough to draw a sequence diagram).
@@ -66,16 +70,18 @@ def stable_id(item: pytest.Item) -> str:
     return item.nodeid
 
 
-def timeline(journal: list[Json]) -> list[Json]:
+def timeline(journal: Sequence[JournalEntry]) -> list[Json]:
     """The journal entries a sequence diagram needs, each reduced to its essentials.
 
     Kept: client requests (with the acting device and, for call updates, the status asked for), error
     replies, call frames out, call changes, callbacks, faults, script actions and timers. Dropped: the
     control API's own traffic, successful replies, pings, pongs and auth frames.
     """
-    requests = {e["seq"]: e for e in journal if e["kind"] == "http.request"}
+    # The diagram reads any kind's fields by name, so it works on plain dicts.
+    requests: dict[int, Json] = {seq: dict(e) for seq, e in journal_view.requests_by_seq(journal).items()}
     rows = []
-    for entry in journal:
+    for typed in journal:
+        entry: Json = dict(typed)
         if entry["kind"] not in TIMELINE_KINDS or _is_noise(entry, requests):
             continue
         row = compact(entry)

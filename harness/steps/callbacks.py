@@ -256,7 +256,7 @@ def callback_joined_at(world: World, name: str, callback: str) -> None:
     hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
     if not hits:
         raise ComplianceViolation(f"{name} never received {callback}")
-    joined = world.server.data("GET", f"/calls/{session_of(world, None)}")["joinedAt"]
+    joined = world.server_call(session_of(world, None))["joinedAt"]
     if joined is None:
         raise ComplianceViolation("the call was never accepted on the server")
     expect_field(hits[-1].get("call") or {}, "joinedAt", str(int(joined)), what=f"the Call in {name}'s {callback}")

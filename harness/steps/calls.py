@@ -8,8 +8,11 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
+from adapter_protocol.names import Capability, Command
+from harness import journal_view
 from harness.errors import ComplianceViolation, ScenarioError
 from harness.world import World
+from mockserver.probe import HttpRequest, HttpResponse
 
 
 def _session(world: World, name: str, which: str = "the call") -> str:
@@ -40,11 +43,11 @@ def _remember(world: World, caller: str, result: Any) -> None:
 def _place(world: World, caller: str, receiver: str, receiver_type: str, call_type: str, timeout: Any) -> None:
     params: dict[str, Any] = {"receiver": receiver, "receiverType": receiver_type, "callType": call_type}
     if timeout is not None:
-        world.require("custom-timeout")
+        world.require(Capability.CUSTOM_TIMEOUT)
         params["timeout"] = timeout
     if receiver_type == "group":
-        world.require("group-calls")
-    _remember(world, caller, world.act(caller, "initiateCall", params))
+        world.require(Capability.GROUP_CALLS)
+    _remember(world, caller, world.act(caller, Command.INITIATE_CALL, params))
 
 
 def _seconds(text: str) -> float | int:
@@ -89,37 +92,37 @@ def calls_group_with_timeout(world: World, caller: str, guid: str, kind: str | N
 @when(parsers.re(r"(?P<name>[\w-]+) accepts the call$"))
 def accepts(world: World, name: str) -> None:
     """``acceptCall`` on the current call."""
-    world.act(name, "acceptCall", {"sessionId": _session(world, name)})
+    world.act(name, Command.ACCEPT_CALL, {"sessionId": _session(world, name)})
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) rejects the call$"))
 def rejects(world: World, name: str) -> None:
     """``rejectCall(sid, "rejected")``."""
-    world.act(name, "rejectCall", {"sessionId": _session(world, name), "status": "rejected"})
+    world.act(name, Command.REJECT_CALL, {"sessionId": _session(world, name), "status": "rejected"})
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) answers busy$"))
 def busy(world: World, name: str) -> None:
     """``rejectCall(sid, "busy")``."""
-    world.act(name, "rejectCall", {"sessionId": _session(world, name), "status": "busy"})
+    world.act(name, Command.REJECT_CALL, {"sessionId": _session(world, name), "status": "busy"})
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) cancels the call$"))
 def cancels(world: World, name: str) -> None:
     """``rejectCall(sid, "cancelled")`` by the caller."""
-    world.act(name, "rejectCall", {"sessionId": _session(world, name), "status": "cancelled"})
+    world.act(name, Command.REJECT_CALL, {"sessionId": _session(world, name), "status": "cancelled"})
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) ends the call$"))
 def ends(world: World, name: str) -> None:
     """``endCall``."""
-    world.act(name, "endCall", {"sessionId": _session(world, name)})
+    world.act(name, Command.END_CALL, {"sessionId": _session(world, name)})
 
 
 @when(parsers.re(r'(?P<name>[\w-]+) (?P<command>accepts|ends) the call "(?P<sid>[^"]*)"$'))
 def acts_on_named_session(world: World, name: str, command: str, sid: str) -> None:
     """Act on an explicit session id (e.g. one that does not exist)."""
-    world.act(name, "acceptCall" if command == "accepts" else "endCall", {"sessionId": sid})
+    world.act(name, Command.ACCEPT_CALL if command == "accepts" else Command.END_CALL, {"sessionId": sid})
 
 
 @then(parsers.re(r"(?P<name>[\w-]+)'s command succeeds$"))
@@ -178,7 +181,7 @@ def expect_field(call: dict[str, Any], field: str, value: str, *, what: str) -> 
 def server_status(world: World, status: str) -> None:
     """The mock server's own view of the current call."""
     sid = _session(world, "")
-    actual = world.server.data("GET", f"/calls/{sid}")["status"]
+    actual = world.server_call(sid)["status"]
     if actual != status:
         raise ComplianceViolation(f"the call on the server\n  expected status: {status}\n  actual status:   {actual}")
 
@@ -186,11 +189,11 @@ def server_status(world: World, status: str) -> None:
 # -- acting on a named call ----------------------------------------------------------------------
 
 _MOVES = {
-    "accepts": ("acceptCall", None),
-    "rejects": ("rejectCall", "rejected"),
-    "answers busy to": ("rejectCall", "busy"),
-    "cancels": ("rejectCall", "cancelled"),
-    "ends": ("endCall", None),
+    "accepts": (Command.ACCEPT_CALL, None),
+    "rejects": (Command.REJECT_CALL, "rejected"),
+    "answers busy to": (Command.REJECT_CALL, "busy"),
+    "cancels": (Command.REJECT_CALL, "cancelled"),
+    "ends": (Command.END_CALL, None),
 }
 _MOVE_RE = "|".join(_MOVES)
 
@@ -213,7 +216,7 @@ def moves_named_call(world: World, name: str, verb: str, owner: str) -> None:
 @when(parsers.re(r"(?P<name>[\w-]+) rejects the call with status (?P<status>\w+)$"))
 def rejects_with_status(world: World, name: str, status: str) -> None:
     """``rejectCall(sid, status)`` with any status word (e.g. the callee sending ``cancelled``)."""
-    world.act(name, "rejectCall", {"sessionId": _session(world, name), "status": status})
+    world.act(name, Command.REJECT_CALL, {"sessionId": _session(world, name), "status": status})
 
 
 _REJECT_STATUS = {"rejects": "rejected", "cancels": "cancelled", "answers busy to": "busy"}
@@ -223,7 +226,7 @@ _REJECT_STATUS = {"rejects": "rejected", "cancels": "cancelled", "answers busy t
 def rejects_named_session(world: World, name: str, command: str, sid: str) -> None:
     """Reject / cancel / answer busy to an explicit session id (e.g. one that does not exist)."""
     status = _REJECT_STATUS[command]
-    world.act(name, "rejectCall", {"sessionId": sid, "status": status})
+    world.act(name, Command.REJECT_CALL, {"sessionId": sid, "status": status})
 
 
 # -- several things at one instant ---------------------------------------------------------------
@@ -240,7 +243,7 @@ def _action(world: World, text: str) -> tuple[str, str, dict[str, Any]]:
         raise ScenarioError(f"not an action: {text!r} (e.g. 'bob accepts the call', 'alice calls bob')")
     name = match["name"]
     if match["receiver"]:
-        return name, "initiateCall", {"receiver": match["receiver"], "receiverType": "user", "callType": "audio"}
+        return name, Command.INITIATE_CALL, {"receiver": match["receiver"], "receiverType": "user", "callType": "audio"}
     verb = "answers busy to" if match["verb"] == "answers busy" else match["verb"]
     command, params = _move_params(world, verb, f"{match['owner']}'s call" if match["owner"] else None)
     return name, command, params
@@ -253,7 +256,7 @@ def at_the_same_instant(world: World, first: str, second: str) -> None:
     actions = [_action(world, first), _action(world, second)]
     results = world.act_at_once(actions)
     for (name, command, _), result in zip(actions, results, strict=True):
-        if command == "initiateCall":
+        if command == Command.INITIATE_CALL:
             _remember(world, name, result)
 
 
@@ -268,21 +271,19 @@ def at_that_instant(world: World, seconds: str, action: str) -> None:
 # -- outcomes ------------------------------------------------------------------------------------
 
 
-def last_call_exchange(world: World, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def last_call_exchange(world: World, name: str) -> tuple[HttpRequest, HttpResponse]:
     """The last ``/calls`` request ``name``'s device sent, and the server's reply to it."""
     resource = world.party(name).instance.resource
     entries = world.journal()
     requests = [
         e
-        for e in entries
-        if e["kind"] == "http.request"
-        and (e.get("headers") or {}).get("resource") == resource
-        and re.search(r"/calls(?:/|$)", str(e.get("path", "")))
+        for e in journal_view.requests(entries)
+        if e["headers"].get("resource") == resource and re.search(r"/calls(?:/|$)", e["path"])
     ]
     if not requests:
         raise ComplianceViolation(f"{name}'s device sent no call request to the server")
     request = requests[-1]
-    replies = [e for e in entries if e["kind"] == "http.response" and e.get("requestSeq") == request["seq"]]
+    replies = journal_view.responses_to(entries, request)
     if not replies:
         raise ScenarioError(f"the server journaled no reply to {name}'s {request.get('method')} {request.get('path')}")
     return request, replies[-1]
@@ -320,10 +321,10 @@ def command_fails_with_envelope(world: World, name: str, code: str) -> None:
 def sent_no_update(world: World, name: str, status: str) -> None:
     """No ``PUT /calls/{sid}`` with that status left ``name``'s device during the scenario."""
     resource = world.party(name).instance.resource
-    for entry in world.journal():
-        if entry["kind"] != "http.request" or entry.get("method") != "PUT":
+    for entry in journal_view.requests(world.journal()):
+        if entry["method"] != "PUT":
             continue
-        if (entry.get("headers") or {}).get("resource") != resource or "/calls/" not in str(entry.get("path")):
+        if entry["headers"].get("resource") != resource or "/calls/" not in entry["path"]:
             continue
         if f'"{status}"' in str(entry.get("body") or ""):
             raise ComplianceViolation(
@@ -335,7 +336,7 @@ def sent_no_update(world: World, name: str, status: str) -> None:
 @then(parsers.re(r"the server has (?P<count>\d+) calls?$"))
 def server_call_count(world: World, count: str) -> None:
     """How many calls the server knows (a call refused locally never reaches it)."""
-    calls = world.server.data("GET", "/calls")
+    calls = world.probe.calls()
     if len(calls) != int(count):
         raise ComplianceViolation(f"the server should know {count} call(s), but knows {len(calls)}")
 
@@ -344,7 +345,7 @@ def server_call_count(world: World, count: str) -> None:
 def server_status_of(world: World, owner: str, status: str) -> None:
     """The mock server's own view of one call, by its caller's name."""
     sid = session_of(world, f"{owner}'s call")
-    actual = world.server.data("GET", f"/calls/{sid}")["status"]
+    actual = world.server_call(sid)["status"]
     if actual != status:
         raise ComplianceViolation(
             f"{owner}'s call on the server\n  expected status: {status}\n  actual status:   {actual}"
@@ -355,7 +356,7 @@ def server_status_of(world: World, owner: str, status: str) -> None:
 def server_status_by(world: World, status: str, uid: str) -> None:
     """The call's status on the server, and who made the move that set it."""
     server_status(world, status)
-    actor = world.server.data("GET", f"/calls/{_session(world, '')}")["lastActor"]
+    actor = world.server_call(_session(world, ""))["lastActor"]
     if actor != uid:
         raise ComplianceViolation(
             f"the call became {status} by the wrong party\n  expected: {uid}\n  actual:   {actor}"
@@ -375,8 +376,8 @@ def returned_the_call(world: World, name: str, field: str | None, value: str | N
 
 
 def _active_call(world: World, name: str) -> Any:
-    world.require("active-call")
-    return world.party(name).instance.ok("getActiveCall")
+    world.require(Capability.ACTIVE_CALL)
+    return world.party(name).instance.ok(Command.GET_ACTIVE_CALL)
 
 
 @then(parsers.re(r"(?P<name>[\w-]+)'s active call is (?P<which>the call|\w+'s call)(?: with status (?P<status>\w+))?$"))
@@ -406,8 +407,8 @@ def no_active_call(world: World, name: str) -> None:
 @when(parsers.re(r"(?P<name>[\w-]+) generates a call token for (?P<which>the call|\w+'s call)$"))
 def generates_token(world: World, name: str, which: str) -> None:
     """``generateToken(sessionId)`` (the Calls SDK's call, to start the media session)."""
-    world.require("generate-token")
-    world.act(name, "generateToken", {"sessionId": session_of(world, which)})
+    world.require(Capability.GENERATE_TOKEN)
+    world.act(name, Command.GENERATE_TOKEN, {"sessionId": session_of(world, which)})
 
 
 def logged_in_token(world: World, name: str) -> str:
@@ -417,32 +418,29 @@ def logged_in_token(world: World, name: str) -> str:
     entries = world.journal()
     logins = {
         e["seq"]
-        for e in entries
-        if e["kind"] == "http.request"
-        and e.get("method") == "PUT"
-        and re.search(r"(?:^|/)me/?$", str(e.get("path", "")))
-        and (e.get("headers") or {}).get("resource") == resource
+        for e in journal_view.requests(entries)
+        if e["method"] == "PUT" and re.search(r"(?:^|/)me/?$", e["path"]) and e["headers"].get("resource") == resource
     }
     tokens = [
-        str(((e.get("body") or {}).get("data") or {}).get("authToken"))
-        for e in entries
-        if e["kind"] == "http.response" and e.get("requestSeq") in logins and "data" in (e.get("body") or {})
+        str((e.get("body", {}).get("data") or {}).get("authToken"))
+        for e in journal_view.responses(entries)
+        if e["requestSeq"] in logins and "data" in e.get("body", {})
     ]
     if not tokens:
         raise ScenarioError(f"the journal has no login (PUT /me) of {name}'s device {resource!r}")
     return tokens[-1]
 
 
-def token_exchange(world: World, token: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def token_exchange(world: World, token: Any) -> tuple[HttpRequest, HttpResponse] | None:
     """The ``POST /call_tokens`` request whose reply issued ``token``, and that reply (None if none did)."""
     entries = world.journal()
-    for reply in entries:
-        if reply["kind"] != "http.response" or not str(reply.get("path", "")).endswith("call_tokens"):
+    requests = journal_view.requests_by_seq(entries)
+    for reply in journal_view.responses(entries):
+        if not reply["path"].endswith("call_tokens"):
             continue
-        if ((reply.get("body") or {}).get("data") or {}).get("token") != token:
+        if (reply.get("body", {}).get("data") or {}).get("token") != token:
             continue
-        request = next(e for e in entries if e["kind"] == "http.request" and e["seq"] == reply.get("requestSeq"))
-        return request, reply
+        return requests[reply["requestSeq"]], reply
     return None
 
 
@@ -492,5 +490,5 @@ def request_lacks(world: World, name: str, key: str) -> None:
 @when(parsers.re(r"(?P<name>[\w-]+) clears the active call$"))
 def clears_active_call(world: World, name: str) -> None:
     """``clearActiveCall()``: the client forgets its active call locally (nothing is sent)."""
-    world.require("active-call")
-    world.act(name, "clearActiveCall")
+    world.require(Capability.ACTIVE_CALL)
+    world.act(name, Command.CLEAR_ACTIVE_CALL)

@@ -6,6 +6,7 @@ import re
 
 from pytest_bdd import given, parsers
 
+from adapter_protocol.names import Capability, Command
 from harness.errors import ScenarioError
 from harness.steps.remote import remote_call
 from harness.world import World
@@ -31,7 +32,7 @@ def logged_in_without_listener(world: World, name: str) -> None:
 @given(parsers.re(r'(?P<uid>\w+) is also logged in on a second device "(?P<device>[\w-]+)"$'))
 def second_device(world: World, uid: str, device: str) -> None:
     """Another instance of the same user (needs the multi-device capability)."""
-    world.require("multi-device")
+    world.require(Capability.MULTI_DEVICE)
     world.add_party(device, uid)
 
 
@@ -49,7 +50,7 @@ def group(world: World, guid: str, members: str) -> None:
             world.magic_user(uid)
         else:
             world.ensure_user(uid)
-    world.server.add_group(guid, names(members))
+    world.probe.add_group(guid, names(members))
 
 
 @given(parsers.re(r"(?P<callee>\w+) is on a call with (?P<remote>remote )?(?P<caller>[\w.-]+)$"))
@@ -64,13 +65,15 @@ def on_a_call(world: World, callee: str, remote: str | None, caller: str) -> Non
     else:
         if caller not in world.parties:
             world.add_party(caller, caller)
-        result = world.act(caller, "initiateCall", {"receiver": callee, "receiverType": "user", "callType": "audio"})
+        result = world.act(
+            caller, Command.INITIATE_CALL, {"receiver": callee, "receiverType": "user", "callType": "audio"}
+        )
         if not result.ok:
             raise ScenarioError(f"set-up: {caller} could not call {callee}: {result.error}")
         sid = str(result.result["sessionId"])
         world.sessions[f"{caller}'s call"] = sid
     world.wait_for_callback(callee, "onIncomingCallReceived", within=1, session=sid)
-    accepted = world.act(callee, "acceptCall", {"sessionId": sid})
+    accepted = world.act(callee, Command.ACCEPT_CALL, {"sessionId": sid})
     if not accepted.ok:
         raise ScenarioError(f"set-up: {callee} could not accept {caller}'s call: {accepted.error}")
     if not remote:

@@ -8,13 +8,12 @@ a scripted peer in either role.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pytest_bdd import given, parsers, when
 
 from harness.errors import ScenarioError
 from harness.steps.calls import session_of
 from harness.world import World
+from mockserver.probe import ProbeError
 
 _REMOTE_MOVES = {
     "accepts": "ongoing",
@@ -25,21 +24,22 @@ _REMOTE_MOVES = {
 }
 
 
-def _control(world: World, method: str, path: str, body: dict[str, Any]) -> Any:
-    reply = world.server.control(method, path, body)
-    if "error" in reply.body:
-        raise ScenarioError(f"the remote user's move was refused: {method} {path} {body}: {reply.body['error']}")
+def _move(world: World, uid: str, sid: str, status: str) -> None:
+    try:
+        world.probe.move_call(uid, sid, status)
+    except ProbeError as exc:
+        raise ScenarioError(f"the remote user's move was refused: {uid} → {status} on {sid}: {exc}") from None
     world.settle()
-    return reply.body["data"]
 
 
 def remote_call(world: World, uid: str, receiver: str, receiver_type: str, call_type: str) -> None:
     """``uid`` (no client) places a call; it becomes "the call" and "<uid>'s call"."""
     world.ensure_user(uid)
-    message = _control(
-        world, "POST", "/calls", {"as": uid, "receiver": receiver, "receiverType": receiver_type, "callType": call_type}
-    )
-    sid = str(message["data"]["entities"]["on"]["entity"]["sessionid"])
+    try:
+        sid = world.probe.place_call(uid, receiver, receiver_type=receiver_type, call_type=call_type)
+    except ProbeError as exc:
+        raise ScenarioError(f"the remote user's call was refused: {uid} → {receiver}: {exc}") from None
+    world.settle()
     world.sessions["the call"] = sid
     world.sessions[f"{uid}'s call"] = sid
 
@@ -61,10 +61,10 @@ def remote_calls_group(world: World, uid: str, guid: str) -> None:
 def remote_moves(world: World, uid: str, verb: str, owner: str | None) -> None:
     """A remote user accepts / rejects / answers busy to / cancels / ends a call."""
     sid = session_of(world, f"{owner}'s call" if owner else None)
-    _control(world, "PUT", f"/calls/{sid}", {"as": uid, "status": _REMOTE_MOVES[verb]})
+    _move(world, uid, sid, _REMOTE_MOVES[verb])
 
 
 @when(parsers.re(r"remote (?P<uid>[\w.-]+) gives up on the call as unanswered$"))
 def remote_unanswered(world: World, uid: str) -> None:
     """The remote caller's ring timer fires: it sends ``unanswered`` as the real SDK does."""
-    _control(world, "PUT", f"/calls/{session_of(world, None)}", {"as": uid, "status": "unanswered"})
+    _move(world, uid, session_of(world, None), "unanswered")

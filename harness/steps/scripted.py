@@ -13,13 +13,14 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.errors import ComplianceViolation, ScenarioError
 from harness.world import World
+from mockserver.probe import ProbeError
 
 
-def _control(world: World, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    reply = world.server.control(method, path, body)
-    if "error" in reply.body:
-        raise ScenarioError(f"the server refused {method} /_ringside{path}: {reply.body['error']}")
-    return reply.body["data"]
+def _load_script(world: World, script: dict[str, Any]) -> None:
+    try:
+        world.probe.load_script(script)
+    except ProbeError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def _target(world: World, name: str) -> dict[str, Any]:
@@ -35,7 +36,10 @@ def _target(world: World, name: str) -> dict[str, Any]:
 
 def arm(world: World, fault: dict[str, Any]) -> None:
     """Arm one fault now."""
-    _control(world, "POST", "/faults", fault)
+    try:
+        world.probe.arm_fault(fault)
+    except ProbeError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 # -- scripted callers ----------------------------------------------------------------------------
@@ -64,9 +68,9 @@ def scripted_caller(
         plan["cancel" if giveup == "cancels" else "unanswered"] = float(after)
     if end:
         plan["end"] = float(end)
-    _control(world, "POST", "/scripts", {"users": [{"uid": uid, "answer": "noanswer", "calls": [plan]}]})
+    _load_script(world, {"users": [{"uid": uid, "answer": "noanswer", "calls": [plan]}]})
     world.advance(0)  # the call is due now: fire it
-    mine = [c for c in world.server.data("GET", "/calls") if c["caller"] == uid]
+    mine = [c for c in world.probe.calls() if c["caller"] == uid]
     if not mine:
         raise ScenarioError(f"scripted user {uid} placed no call (see the journal's script entries)")
     world.sessions["the call"] = world.sessions[f"{uid}'s call"] = str(mine[-1]["sessionId"])
@@ -140,8 +144,7 @@ def late_duplicate(world: World, status: str, name: str, seconds: str) -> None:
 @then("every injected fault took effect")
 def every_fault_fired(world: World) -> None:
     """Each armed fault acted on at least one frame or socket (a scenario must not pass vacuously)."""
-    state = _control(world, "GET", "/faults")
-    idle = [f for f in state.get("faults", []) if not f.get("fired")]
+    idle = [f for f in world.probe.faults() if not f.get("fired")]
     if idle:
         raise ComplianceViolation(
             "these injected faults never took effect (the event never came?): "

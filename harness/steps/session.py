@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
+from adapter_protocol.names import Capability, Command
 from harness.errors import ComplianceViolation, ScenarioError
 from harness.steps.calls import expect_field, returned_call, session_of
 from harness.world import World
@@ -22,8 +23,8 @@ _PRONOUN = r"(?:her|his|their|its)"
 
 
 def _token_for(world: World, name: str, sid: str) -> None:
-    world.require("generate-token")
-    world.act(name, "generateToken", {"sessionId": sid})
+    world.require(Capability.GENERATE_TOKEN)
+    world.act(name, Command.GENERATE_TOKEN, {"sessionId": sid})
 
 
 @when(parsers.re(rf"(?P<name>[\w-]+) generates a call token for the Call in {_PRONOUN} (?P<callback>on[A-Z]\w+)$"))
@@ -47,8 +48,8 @@ def token_from_result(world: World, name: str) -> None:
 
 
 def _start(world: World, name: str, token: Any) -> None:
-    world.require("call-session")
-    world.act(name, "startSession", {"sessionId": session_of(world, None), "token": token})
+    world.require(Capability.CALL_SESSION)
+    world.act(name, Command.START_SESSION, {"sessionId": session_of(world, None), "token": token})
 
 
 @when(parsers.re(rf"(?P<name>[\w-]+) starts the call session with {_PRONOUN} token$"))
@@ -64,7 +65,7 @@ def starts_session(world: World, name: str) -> None:
 @when(parsers.re(r"(?P<name>[\w-]+) joins the call session$"))
 def joins_session(world: World, name: str) -> None:
     """Generate a token for the current call and start the session with it; both must succeed."""
-    world.require("call-session")
+    world.require(Capability.CALL_SESSION)
     _token_for(world, name, session_of(world, None))
     party = world.party(name)
     if party.last_error is not None:
@@ -77,21 +78,21 @@ def joins_session(world: World, name: str) -> None:
 @when(parsers.re(r"(?P<name>[\w-]+)'s call session reports the call ended$"))
 def session_reports_ended(world: World, name: str) -> None:
     """The session's ``onCallEnded`` (the other side left the media session): the spec's handler runs."""
-    world.require("call-session")
-    world.act(name, "sessionEvent", {"event": "callEnded"})
+    world.require(Capability.CALL_SESSION)
+    world.act(name, Command.SESSION_EVENT, {"event": "callEnded"})
 
 
 @when(parsers.re(r"(?P<name>[\w-]+) presses the end call button$"))
 def presses_end_button(world: World, name: str) -> None:
     """The session's ``onCallEndButtonPressed``: the handler ends the call (its result is the Call
     ``endCall`` returned), then clears the active call and ends the session."""
-    world.require("call-session")
-    world.act(name, "sessionEvent", {"event": "callEndButtonPressed"})
+    world.require(Capability.CALL_SESSION)
+    world.act(name, Command.SESSION_EVENT, {"event": "callEndButtonPressed"})
 
 
 def _session(world: World, name: str) -> Any:
-    world.require("call-session")
-    return world.party(name).instance.ok("getSession")
+    world.require(Capability.CALL_SESSION)
+    return world.party(name).instance.ok(Command.GET_SESSION)
 
 
 @then(parsers.re(r"(?P<name>[\w-]+)'s call session is (?P<which>the call|\w+'s call), active$"))

@@ -45,17 +45,17 @@ def needs_teleport(world: World) -> None:
 
 
 @when("a ringside timer crashes")
-def timer_crashes(world: World) -> None:
+def timer_crashes(ringside_server) -> None:
     async def boom() -> None:
         raise RuntimeError("ringside bug on purpose")
 
-    world.server.call(lambda hub: hub.timers.call_at(hub.clock.now(), boom, label="boom"))
+    ringside_server.call(lambda hub: hub.timers.call_at(hub.clock.now(), boom, label="boom"))
 
 
 @then("bob's first callback report is lost")
-def lose_report(world: World) -> None:
+def lose_report(world: World, ringside_server) -> None:
     tag = world.party("bob").instance.tag
-    world.server.call(lambda hub: hub.callbacks.forget(tag, 1))
+    ringside_server.call(lambda hub: hub.callbacks.forget(tag, 1))
 """
 
 BASE = """\

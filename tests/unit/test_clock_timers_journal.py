@@ -8,6 +8,7 @@ import pytest
 
 from mockserver.clock import VIRTUAL_EPOCH, RealClock, ScaledClock, VirtualClock, parse_clock
 from mockserver.journal import KINDS, Journal
+from mockserver.journal_types import ENTRY_TYPES
 from mockserver.timers import Timers
 
 # -- clocks --------------------------------------------------------------------------------------------
@@ -270,13 +271,28 @@ def test_journal_refuses_unknown_kinds():
     assert set(KINDS) >= {"http.request", "http.response", "ws.in", "ws.out", "call", "timer", "callback"}
 
 
+def test_journal_refuses_a_field_its_kind_does_not_declare():
+    journal = Journal(VirtualClock(start=0.0))
+    with pytest.raises(ValueError, match=r"'ws.out' declares no \['sessionid'\]"):
+        journal.record("ws.out", conn=1, uid="alice", device="d", frame={}, sessionid="s")
+    assert journal.last_seq == 0
+    assert set(ENTRY_TYPES) == set(KINDS), "one TypedDict per journal kind"
+
+
+def test_a_repeated_callback_report_keeps_the_entry_seq():
+    journal = Journal(VirtualClock(start=0.0))
+    journal.record("control", action="x")
+    entry = journal.record("callback.repeat", tag="t", reportSeq=7, callback="onIncomingCallReceived")
+    assert entry["seq"] == 2 and entry["reportSeq"] == 7
+
+
 def test_journal_file_is_written_line_by_line(tmp_path):
     path = tmp_path / "journal.jsonl"
     journal = Journal(VirtualClock(start=1.0), wall=FakeRealClock(now=2.0), path=path)
     journal.record("control", action="started")
     # each entry is on disk as soon as it is recorded (flushed), before close
     assert [json.loads(line) for line in path.read_text().splitlines()] == journal.entries()
-    journal.record("ws.out", frame={"a": [1, 2]}, odd=object.__name__)
+    journal.record("ws.out", frame={"a": [1, 2]}, device=object.__name__)
     lines = path.read_text().splitlines()
     assert len(lines) == 2 and all(line.startswith("{") and "\n" not in line for line in lines)
     assert [json.loads(line) for line in lines] == journal.entries()
