@@ -50,10 +50,14 @@ def violations(source: str) -> list[str]:
             for alias in node.names:
                 if allowed is None or (allowed != ANY and alias.name not in allowed):
                     out.append(f"line {node.lineno}: from {node.module} import {alias.name}")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            # importlib.import_module("mockserver.hub") and friends
-            if node.value.startswith("mockserver.") and node.value not in ALLOWED and " " not in node.value:
-                out.append(f"line {node.lineno}: the string {node.value!r} names a server module")
+        elif (  # importlib.import_module("mockserver.hub") and friends
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.startswith("mockserver.")
+            and node.value not in ALLOWED
+            and " " not in node.value
+        ):
+            out.append(f"line {node.lineno}: the string {node.value!r} names a server module")
     return out
 
 

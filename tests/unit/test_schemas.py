@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from adapter_protocol.names import Capability
 from adapter_protocol.schemas import ADAPTER
 from harness.report.schemas import REPORT
 from mockserver import schemas
@@ -420,15 +421,7 @@ VALID: dict[str, list[Any]] = {
             "name": "ringside-python-reference",
             "version": "0.1.0",
             "protocolVersion": 1,
-            "capabilities": [
-                "group-calls",
-                "custom-timeout",
-                "multi-device",
-                "virtual-time",
-                "active-call",
-                "generate-token",
-                "listeners",
-            ],
+            "capabilities": [c.value for c in Capability],
         },
         {"name": "minimal", "version": "0", "protocolVersion": 1, "capabilities": []},
     ],

@@ -28,6 +28,7 @@ from typing import Any
 
 import aiohttp
 
+from adapter_protocol.names import Command as AdapterCommand
 from refclient.client import RingingClient, SessionEvent
 from refclient.clock import Clock, RealClock, VirtualClock
 from refclient.faults import Quirks
@@ -422,22 +423,22 @@ Command = Callable[[Instance, Json], Awaitable[Any]]
 
 #: Adapter command name → handler.
 COMMANDS: dict[str, Command] = {
-    "login": Instance.login,
-    "logout": Instance.logout,
-    "initiateCall": Instance.initiate_call,
-    "acceptCall": Instance.accept_call,
-    "rejectCall": Instance.reject_call,
-    "endCall": Instance.end_call,
-    "addCallListener": Instance.add_call_listener,
-    "removeCallListener": Instance.remove_call_listener,
-    "getActiveCall": Instance.get_active_call,
-    "clearActiveCall": Instance.clear_active_call,
-    "generateToken": Instance.generate_token,
-    "startSession": Instance.start_session,
-    "sessionEvent": Instance.session_event,
-    "getSession": Instance.get_session,
-    "advanceTime": Instance.advance_time,
-    "sync": Instance.sync,
+    AdapterCommand.LOGIN: Instance.login,
+    AdapterCommand.LOGOUT: Instance.logout,
+    AdapterCommand.INITIATE_CALL: Instance.initiate_call,
+    AdapterCommand.ACCEPT_CALL: Instance.accept_call,
+    AdapterCommand.REJECT_CALL: Instance.reject_call,
+    AdapterCommand.END_CALL: Instance.end_call,
+    AdapterCommand.ADD_CALL_LISTENER: Instance.add_call_listener,
+    AdapterCommand.REMOVE_CALL_LISTENER: Instance.remove_call_listener,
+    AdapterCommand.GET_ACTIVE_CALL: Instance.get_active_call,
+    AdapterCommand.CLEAR_ACTIVE_CALL: Instance.clear_active_call,
+    AdapterCommand.GENERATE_TOKEN: Instance.generate_token,
+    AdapterCommand.START_SESSION: Instance.start_session,
+    AdapterCommand.SESSION_EVENT: Instance.session_event,
+    AdapterCommand.GET_SESSION: Instance.get_session,
+    AdapterCommand.ADVANCE_TIME: Instance.advance_time,
+    AdapterCommand.SYNC: Instance.sync,
 }
 
 

@@ -38,6 +38,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from adapter_protocol.names import READY_PREFIX, Capability
 from refclient.client import SDK_VERSION
 from refclient.errors import CometChatError
 from refclient.faults import ENV_VAR, Quirks
@@ -50,18 +51,7 @@ log = logging.getLogger("refclient.service")
 #: The service's name in ``GET /``.
 NAME = "ringside-python-reference"
 #: Everything this service implements (all of protocol version 1).
-CAPABILITIES = [
-    "group-calls",
-    "custom-timeout",
-    "multi-device",
-    "virtual-time",
-    "active-call",
-    "generate-token",
-    "listeners",
-    "call-session",
-]
-#: The start of the one line printed on stdout when ready.
-READY_PREFIX = "ringside-adapter: listening on "
+CAPABILITIES = [c.value for c in Capability]
 #: Environment variable with the log level (e.g. ``INFO``, ``DEBUG``).
 LOG_ENV_VAR = "RINGSIDE_REFCLIENT_LOG"
 
