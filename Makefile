@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 JS_DIR := clients/cometchat-js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
 
-.PHONY: test conformance bench lint typecheck unit clean serve
+.PHONY: test conformance bench lint typecheck unit clean serve wheel-check
 
 $(PY_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(PY_STAMP) $(JS_STAMP) lint typecheck
 ## The conformance suite against the bundled clients; the report lands in reports/.
 conformance: $(PY_STAMP) $(JS_STAMP)
 	$(BIN)/ringside run --client all --report-dir reports
+
+## The built wheel in a fresh venv, outside the checkout: `--client python --tags must` and the full
+## `--client cometchat-js --tags must` (its npm packages installed into a temp cache). make test runs all
+## of it but the full JS run (about two minutes).
+wheel-check: $(PY_STAMP)
+	RINGSIDE_WHEEL_FULL=1 $(BIN)/pytest -q -m wheel tests/packaging
 
 ## Speed and memory figures (printed, compared with in-run baselines).
 bench: $(PY_STAMP)
