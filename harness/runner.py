@@ -28,7 +28,7 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     target.add_argument("--client", default="python", help="bundled client name, or 'all' (default python)")
     target.add_argument("--client-cmd", help="command that starts your test service (gets --port 0)")
     target.add_argument("--client-url", help="URL of your running test service")
-    p.add_argument("--tags", help='tag expression, e.g. "must and not slow"')
+    p.add_argument("--tags", help='tag expression, e.g. "must and not robustness"')
     p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
     p.add_argument("--clock", choices=("virtual", "real"), default="virtual", help="server clock (default virtual)")
     p.add_argument("--known-failures", type=Path, help="YAML list of known failures (id, reason, step, failure)")
