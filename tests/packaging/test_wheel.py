@@ -27,6 +27,10 @@ from typing import Any
 
 import pytest
 
+from adapter_protocol import schemas as adapter
+from harness.report import schemas as report
+from mockserver import schemas as wire
+
 pytestmark = [pytest.mark.wheel, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +123,21 @@ def test_the_installed_packages_are_the_wheels_not_the_checkout(installed: Insta
     assert len(paths) == 6
     assert all(p.startswith(site) for p in paths), paths
     assert not any((Path(p) / "node_modules").exists() for p in paths[4:])
+
+
+def test_every_schema_loads_from_the_wheel(installed: Installed) -> None:
+    probe = (
+        "import json\n"
+        "from mockserver import schemas as wire\n"
+        "from adapter_protocol import schemas as adapter\n"
+        "from harness.report import schemas as report\n"
+        "print(json.dumps([sorted(wire.names()), sorted(adapter.names()), sorted(report.CATALOG.names())]))\n"
+    )
+    result = installed.run("python", "-c", probe, cwd=installed.workdir("schemas"))
+    _check(result, "load the schemas")
+    here = [sorted(wire.names()), sorted(adapter.names()), sorted(report.CATALOG.names())]  # the checkout's
+    assert json.loads(result.stdout) == here
+    assert all(here)
 
 
 def test_run_python_must_passes_from_an_empty_directory(installed: Installed) -> None:
