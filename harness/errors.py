@@ -10,6 +10,7 @@ from __future__ import annotations
 from adapter_protocol.errors import AdapterError, ComplianceViolation, HarnessError, ServiceStartError
 
 __all__ = [
+    "SERVICE_EXIT",
     "AdapterError",
     "CapabilityMissing",
     "ComplianceViolation",
@@ -25,3 +26,7 @@ class ScenarioError(HarnessError):
 
 class CapabilityMissing(HarnessError):
     """Raised (and turned into a skip) when a scenario needs a capability the service lacks."""
+
+
+#: Exit status of a run stopped because the client's test service could not be started or kept dying.
+SERVICE_EXIT = 3

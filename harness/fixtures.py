@@ -6,13 +6,14 @@ server (users, TLS, clock), or ``ringside_service`` to provide the service yours
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
 
 from adapter_protocol.client import AdapterService, ServiceStartError
 from harness.clients import command_for
-from harness.errors import AdapterError
+from harness.errors import SERVICE_EXIT, AdapterError
 from harness.report.collect import SERVICE_INFO
 from harness.report.session import required_capabilities
 from harness.world import CallbackLog, World
@@ -39,6 +40,9 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
     url = pytestconfig.getoption("ringside_client_url")
     command = pytestconfig.getoption("ringside_client_cmd")
     name = pytestconfig.getoption("ringside_client")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    # a first-use install (the JS adapter's npm) shows its progress rather than hiding in captured output
+    shown = capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext()
     try:
         if url:
             try:
@@ -46,7 +50,8 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
             except AdapterError as exc:
                 raise ServiceStartError(f"cannot use the test service at {url}: {exc}") from None
         else:
-            service = AdapterService.spawn(command or command_for(name))
+            with shown:
+                service = AdapterService.spawn(command or command_for(name))
     except (ServiceStartError, ValueError) as exc:
         # once, for the whole run: every scenario would fail the same way
         pytest.exit(f"ringside: {exc}", returncode=SERVICE_EXIT)
@@ -89,8 +94,6 @@ def world(
         ringside_service.deaths_in_a_row = 0
 
 
-#: ``ringside run``'s exit status when the client's test service cannot be started or keeps dying.
-SERVICE_EXIT = 3
 #: A service that died in this many scenarios in a row is not restarted again: the run stops.
 DEATHS_BEFORE_STOP = 3
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import known_failures, tags
+from harness import js_adapter, known_failures, tags
 from harness.clients import bundled, command_for
+from harness.errors import SERVICE_EXIT
 from harness.report import matrix
 from harness.resources import features_dir
 from refclient.faults import Quirks
@@ -70,6 +71,11 @@ class UsageProblem(Exception):
     """An option that cannot work: reported in one line before anything starts (exit 2)."""
 
 
+class ClientUnavailable(Exception):
+    """A bundled client that cannot be made ready (its first-use install failed): exit 3, like a
+    test service that cannot start."""
+
+
 def check(args: argparse.Namespace, clients: list[str | None]) -> None:
     """Every option checked before any server or client starts; raises UsageProblem."""
     for client in clients:
@@ -102,7 +108,9 @@ def check(args: argparse.Namespace, clients: list[str | None]) -> None:
 def _check_client(name: str) -> None:
     base, _, quirks = name.partition(":")
     try:
-        command_for(name)
+        command_for(name)  # the JS adapter's first-use npm install happens here, with its progress
+    except js_adapter.InstallError as exc:
+        raise ClientUnavailable(f"--client {name}: {exc}") from None
     except ValueError as exc:
         raise UsageProblem(f"--client: {exc}") from None
     if base == "python" and quirks:
@@ -129,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
     except UsageProblem as exc:
         print(f"ringside: {exc}", file=sys.stderr)
         return USAGE_EXIT
+    except ClientUnavailable as exc:
+        print(f"ringside: {exc}", file=sys.stderr)
+        return SERVICE_EXIT
     worst = 0
     results: list[tuple[str, int, Path | None]] = []
     for client in clients:

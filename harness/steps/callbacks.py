@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
+from adapter_protocol.names import Callback
 from harness.errors import ComplianceViolation
 from harness.steps.calls import expect_field, session_of
 from harness.world import Json, World, callback_label
 
-_CB = r"(?P<callback>on[A-Z]\w+)"
+#: The listener callbacks by name: a misspelt one matches no step (an ERROR), rather than a "receives no …"
+#: that could never fail.
+CALLBACK_PATTERN = f"(?P<callback>{'|'.join(callback.value for callback in Callback)})"
 
 
 #: "receives Y" without "within" on a real clock: how long a callback caused by the step before may take.
@@ -56,7 +59,7 @@ def _let_pass(world: World, within: str | None) -> None:
 
 @then(
     parsers.re(
-        rf"(?P<name>[\w-]+) receives {_CB}(?: with status (?P<status>\w+))?"
+        rf"(?P<name>[\w-]+) receives {CALLBACK_PATTERN}(?: with status (?P<status>\w+))?"
         r"(?: on listener (?P<listener>[\w-]+))?(?: within (?P<within>[\d.]+) seconds?)?$"
     )
 )
@@ -75,7 +78,7 @@ def receives(
 
 @then(
     parsers.re(
-        rf"(?P<name>[\w-]+) receives {_CB}(?: with status (?P<status>\w+))? (?P<seconds>[\d.]+) seconds? "
+        rf"(?P<name>[\w-]+) receives {CALLBACK_PATTERN}(?: with status (?P<status>\w+))? (?P<seconds>[\d.]+) seconds? "
         r"after the call was placed$"
     )
 )
@@ -98,7 +101,7 @@ def receives_after(world: World, name: str, callback: str, status: str | None, s
         )
 
 
-@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {_CB} has (?P<field>\w+) (?P<value>.+)$"))
+@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {CALLBACK_PATTERN} has (?P<field>\w+) (?P<value>.+)$"))
 def callback_call_field(world: World, name: str, callback: str, field: str, value: str) -> None:
     """A field of the Call a callback carried (the latest of that callback)."""
     hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
@@ -109,7 +112,7 @@ def callback_call_field(world: World, name: str, callback: str, field: str, valu
 
 @then(
     parsers.re(
-        rf"(?P<name>[\w-]+) receives no {_CB}(?: on listener (?P<listener>[\w-]+))?(?: within (?P<within>[\d.]+) seconds?)?$"
+        rf"(?P<name>[\w-]+) receives no {CALLBACK_PATTERN}(?: on listener (?P<listener>[\w-]+))?(?: within (?P<within>[\d.]+) seconds?)?$"
     )
 )
 def receives_none_of(world: World, name: str, callback: str, listener: str | None, within: str | None) -> None:
@@ -165,7 +168,7 @@ _TIMES = {"once": 1, "twice": 2}
 
 @then(
     parsers.re(
-        rf"(?P<name>[\w-]+) receives {_CB}(?: with status (?P<status>\w+))?(?: on listener (?P<listener>[\w-]+))? "
+        rf"(?P<name>[\w-]+) receives {CALLBACK_PATTERN}(?: with status (?P<status>\w+))?(?: on listener (?P<listener>[\w-]+))? "
         r"exactly (?P<times>once|twice|\d+ times)$"
     )
 )
@@ -194,7 +197,7 @@ def receives_exactly(
 
 @then(
     parsers.re(
-        rf"(?P<name>[\w-]+) receives {_CB} for (?P<owner>\w+)'s call(?: with status (?P<status>\w+))?"
+        rf"(?P<name>[\w-]+) receives {CALLBACK_PATTERN} for (?P<owner>\w+)'s call(?: with status (?P<status>\w+))?"
         r"(?: within (?P<within>[\d.]+) seconds?)?$"
     )
 )
@@ -209,7 +212,7 @@ def receives_for_call(
         expect_field(report.get("call") or {}, "status", status, what=f"the Call in {name}'s {callback}")
 
 
-@then(parsers.re(rf"(?P<name>[\w-]+) receives no {_CB} for (?P<owner>\w+)'s call$"))
+@then(parsers.re(rf"(?P<name>[\w-]+) receives no {CALLBACK_PATTERN} for (?P<owner>\w+)'s call$"))
 def receives_none_for_call(world: World, name: str, callback: str, owner: str) -> None:
     """That callback never fired for that call."""
     sid = session_of(world, f"{owner}'s call")
@@ -239,7 +242,7 @@ def receives_nothing_on(world: World, name: str, listener: str, within: str | No
         )
 
 
-@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {_CB} is (?P<which>the call|\w+'s call)$"))
+@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {CALLBACK_PATTERN} is (?P<which>the call|\w+'s call)$"))
 def callback_is_the_call(world: World, name: str, callback: str, which: str) -> None:
     """The latest such callback carried that call (same session id)."""
     hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]
@@ -250,7 +253,9 @@ def callback_is_the_call(world: World, name: str, callback: str, which: str) -> 
     )
 
 
-@then(parsers.re(rf"the Call in (?P<name>[\w-]+)'s {_CB} has joinedAt of the moment the call was accepted$"))
+@then(
+    parsers.re(rf"the Call in (?P<name>[\w-]+)'s {CALLBACK_PATTERN} has joinedAt of the moment the call was accepted$")
+)
 def callback_joined_at(world: World, name: str, callback: str) -> None:
     """``joinedAt`` is when the call became ongoing (whole seconds, as on the wire), not when it ended."""
     hits = [r for r in world.callbacks_of(name) if r.get("callback") == callback]

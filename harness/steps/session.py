@@ -16,6 +16,7 @@ from pytest_bdd import parsers, then, when
 
 from adapter_protocol.names import Capability, Command
 from harness.errors import ComplianceViolation, ScenarioError
+from harness.steps.callbacks import CALLBACK_PATTERN
 from harness.steps.calls import expect_field, returned_call, session_of
 from harness.world import World
 
@@ -27,7 +28,7 @@ def _token_for(world: World, name: str, sid: str) -> None:
     world.act(name, Command.GENERATE_TOKEN, {"sessionId": sid})
 
 
-@when(parsers.re(rf"(?P<name>[\w-]+) generates a call token for the Call in {_PRONOUN} (?P<callback>on[A-Z]\w+)$"))
+@when(parsers.re(rf"(?P<name>[\w-]+) generates a call token for the Call in {_PRONOUN} {CALLBACK_PATTERN}$"))
 def token_from_callback(world: World, name: str, callback: str) -> None:
     """``generateToken`` for the session of the Call the latest such callback carried (the caller's
     flow: in ``onOutgoingCallAccepted``)."""

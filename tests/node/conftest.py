@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from adapter_protocol.client import AdapterService, ClientInstance
 from harness.clients import command_for
-from harness.sut import AdapterService, ClientInstance
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "clients" / "cometchat-js"

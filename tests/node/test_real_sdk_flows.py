@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.sut import ClientInstance
+from adapter_protocol.client import ClientInstance
 
 pytestmark = pytest.mark.node
 

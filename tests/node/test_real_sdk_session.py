@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.sut import ClientInstance
+from adapter_protocol.client import ClientInstance
 
 from .conftest import instance_params
 

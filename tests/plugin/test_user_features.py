@@ -123,3 +123,24 @@ def test_a_known_failure_that_starts_passing_fails_the_run(project: pytest.Pytes
     row = next(r for r in report["scenarios"] if r["id"] == "MY-001")
     assert row["verdict"] == "failed"
     assert "listed as a known failure" in row["reason"] and "remove it from the list" in row["reason"]
+
+
+def test_a_misspelt_callback_is_an_error_not_a_vacuous_pass(pytester: pytest.Pytester) -> None:
+    # "receives no onIncomingCallRecieved" could never fail if any on… name were accepted
+    pytester.makefile(
+        ".feature",
+        typo="""\
+Feature: A typo
+  @id-TYPO-001
+  Scenario: Nobody calls
+    Given alice and bob are logged in
+    Then bob receives no onIncomingCallRecieved
+""",
+    )
+    pytester.makepyfile(test_typo='from pytest_bdd import scenarios\n\nscenarios("typo.feature")\n')
+    result = pytester.runpytest_subprocess("--ringside-client", "python", "--ringside-report-dir", "rep")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    report = json.loads((pytester.path / "rep" / "latest" / "report.json").read_text())
+    row = report["scenarios"][0]
+    assert row["verdict"] == "error"
+    assert "bob receives no onIncomingCallRecieved" in row["failure"]
