@@ -188,7 +188,7 @@ class World:
                 "caFile": server.ca_file,
             },
             "user": {"uid": uid, "authKey": server.api_key, "authToken": None},
-            "callbackUrl": f"{server.url}/_ringside/callbacks/{tag}",
+            "callbackUrl": self.probe.callback_url(tag),
             "clock": {"mode": "virtual" if self.virtual else "real", "now": self.probe.now()},
         }
         instance = self.service.create(tag=tag, uid=uid, params=params)

@@ -9,14 +9,14 @@ failure becomes the wire's error envelope: a bad request never crashes the serve
 from __future__ import annotations
 
 import asyncio
-import json
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
-from mockserver import control, rest, schemas, ws
+from mockserver import control, jsoncodec, rest, schemas, ws
 from mockserver.clock import Clock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.core import ErrorCode, RingsideError
@@ -32,6 +32,13 @@ CORS_ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 #: Request headers worth keeping in the journal (the rest is noise).
 _JOURNALED_HEADERS = ("appid", "resource", "sdk", "authtoken", "apikey", "origin", "content-type")
 _BODY_JOURNAL_LIMIT = 64 * 1024
+#: Longest request line (method, URL, version) read; longer → 414 ERR_URL_TOO_LONG. The SDK's are < 200.
+MAX_REQUEST_LINE = 8192
+#: Longest header line read (aiohttp's default); longer → 431 ERR_HEADERS_TOO_LARGE. The two limits
+#: differ so that aiohttp's one exception for both (LineTooLong) tells which one was hit by its limit.
+MAX_HEADER_LINE = 8190
+#: Most header lines read (aiohttp's default); more → 431 ERR_HEADERS_TOO_LARGE. The SDK sends ~10.
+MAX_HEADERS = 128
 
 
 class _Peer:
@@ -64,7 +71,8 @@ class Edge:
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.websocket(request)
-        if request.method == "OPTIONS":
+        if request.method == "OPTIONS" and not control.is_control_path(request.path):
+            # a CORS preflight: granted for the client REST API only (a control path gets its 401/403)
             entry = self.hub.journal.record(
                 "http.request",
                 method="OPTIONS",
@@ -123,7 +131,7 @@ class Edge:
             remote=request.remote,
         )
         try:
-            if request.path == control.PREFIX or request.path.startswith(control.PREFIX + "/"):
+            if control.is_control_path(request.path):
                 reply = await control.handle(hub, req)
             elif request.path == "/" and request.method == "GET":
                 reply = Reply.data({"name": "ringside", "hint": "CometChat mock: REST on any path, WebSocket on /"})
@@ -146,10 +154,9 @@ class Edge:
         if "error" in reply.body:
             code = reply.body["error"]["code"]
             self.hub.stats.errors[code] = self.hub.stats.errors.get(code, 0) + 1
-        response = web.Response(
-            status=reply.status, text=json.dumps(reply.body, separators=(",", ":")), content_type="application/json"
-        )
-        _cors(request, response)
+        response = web.Response(status=reply.status, body=jsoncodec.encode(reply.body), content_type="application/json")
+        if not control.is_control_path(request.path):  # no cross-origin page may read the control API
+            _cors(request, response)
         return response
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
@@ -175,9 +182,77 @@ class Edge:
         return socket
 
 
+def head_error(status: int, exc: BaseException | None) -> RingsideError:
+    """What to answer a request aiohttp could not parse (or a failure outside every handler)."""
+    if isinstance(exc, LineTooLong):
+        if exc.args[1:2] == (MAX_REQUEST_LINE,):
+            return RingsideError(
+                ErrorCode.URL_TOO_LONG, f"the request line is longer than {MAX_REQUEST_LINE} bytes",
+                {"limit": MAX_REQUEST_LINE},
+            )  # fmt: skip
+        return RingsideError(
+            ErrorCode.HEADERS_TOO_LARGE, f"a header line is longer than {MAX_HEADER_LINE} bytes",
+            {"limit": MAX_HEADER_LINE},
+        )  # fmt: skip
+    if isinstance(exc, BadHttpMessage) and "too many headers" in str(exc).lower():
+        return RingsideError(
+            ErrorCode.HEADERS_TOO_LARGE, f"more than {MAX_HEADERS} header lines", {"limit": MAX_HEADERS}
+        )
+    if status < 500:
+        reason = exc.message if isinstance(exc, BadHttpMessage) else str(exc or "malformed request")
+        return RingsideError(ErrorCode.BAD_HTTP, f"not well-formed HTTP/1.1: {reason}"[:300], {})
+    return RingsideError(ErrorCode.INTERNAL, f"ringside failed outside any handler ({status})", {})
+
+
+class _EnvelopeRequestHandler(web.RequestHandler):
+    """aiohttp's per-connection protocol, answering what its parser refused (a URL or header over the
+    limits, broken HTTP) with the wire's error envelope instead of aiohttp's plain text. aiohttp has no
+    public hook for that response (aio-libs/aiohttp#3287): this overrides ``handle_error``, and
+    tests/integration/test_strict_input.py pins the behaviour."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if request.writer.output_size > 0 or status >= 500:
+            return super().handle_error(request, status, exc, message)  # aiohttp logs it (and may raise)
+        error = head_error(status, exc)
+        response = web.Response(
+            status=error.status_hint, body=jsoncodec.encode(error.envelope()), content_type="application/json"
+        )
+        response.force_close()
+        return response
+
+
+class _EnvelopeServer(web.Server):
+    """aiohttp's low-level server, making :class:`_EnvelopeRequestHandler` connections."""
+
+    def __call__(self) -> web.RequestHandler:
+        return _EnvelopeRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+class _Runner(web.AppRunner):
+    """An AppRunner whose server answers unparsable requests in the envelope."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _EnvelopeServer  # same object, same state: only __call__ differs
+        return server
+
+
 def build_app(hub: Hub) -> web.Application:
     """The aiohttp application: one catch-all route, the edge decides the rest."""
-    app = web.Application(client_max_size=hub.config.max_body)
+    app = web.Application(
+        client_max_size=hub.config.max_body,
+        handler_args={
+            "max_line_size": MAX_REQUEST_LINE,
+            "max_field_size": MAX_HEADER_LINE,
+            "max_headers": MAX_HEADERS,
+        },
+    )
     app.router.add_route("*", "/{tail:.*}", Edge(hub).dispatch)
     return app
 
@@ -222,7 +297,7 @@ async def start_server(
     hub.seed_directory()  # after scripting, so a configured group may name magic members
     schemas.warm()
     tls = ensure_tls_files(config.tls_dir) if config.tls else None
-    runner = web.AppRunner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    runner = _Runner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, ssl_context=tls.server_context() if tls else None)
     await site.start()

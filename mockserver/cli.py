@@ -15,6 +15,7 @@ from mockserver.app import serve_forever, start_server
 from mockserver.clock import parse_clock
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
 from mockserver.core import RingsideError
+from mockserver.tls import control_token_file, write_secret
 
 #: Exit status when the server cannot start (port taken, bad script file, …).
 START_FAILED = 1
@@ -95,7 +96,12 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--group", type=_group, action="append", default=[], help="a group: GUID=uid1,uid2 (repeatable)")
     p.add_argument("--auto-users", action="store_true", help="create unknown users on their first login")
     p.add_argument("--clock", type=_clock, default="real", help="real | scaled:N | virtual (default real)")
-    p.add_argument("--seed", type=_int, default=0, help="seed for ids and fake names (default 0)")
+    p.add_argument(
+        "--seed",
+        type=_int,
+        default=None,
+        help="make ids, auth tokens and jwts reproducible from this seed (default: random, from secrets)",
+    )
     p.add_argument("--journal", type=Path, help="append every journal entry to this JSON Lines file")
     p.add_argument("--ring-timeout", type=_seconds, help="server-side ring expiry in seconds (extension; default off)")
     p.add_argument("--script", type=_existing_file, help="YAML script of scripted users")
@@ -153,7 +159,20 @@ async def _serve(config: ServerConfig) -> int:
         flush=True,
     )
     print(f"ringside: control API {server.url}/_ringside", flush=True)
-    await serve_forever(server, stop)
+    token_file = control_token_file(config.tls_dir, server.port)
+    try:
+        write_secret(token_file, config.control_token)
+        where = f"also in {token_file}"
+    except OSError as exc:
+        where = f"not written to {token_file}: {_one_line(exc)}"
+    print(
+        f"ringside: control token {config.control_token} ({where}; send it as Authorization: Bearer <token>)",
+        flush=True,
+    )
+    try:
+        await serve_forever(server, stop)
+    finally:
+        token_file.unlink(missing_ok=True)
     print("ringside: stopped", flush=True)
     return 0
 

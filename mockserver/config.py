@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,8 @@ class ServerConfig:
     users: list[str] = field(default_factory=list)  #: uids created up front
     fake_users: int = 0  #: this many more users with seeded fake names
     groups: dict[str, list[str]] = field(default_factory=dict)  #: guid -> member uids, created up front
-    seed: int = 0
+    #: given: ids, auth tokens and jwts follow from it (reproducible runs); None: they come from ``secrets``
+    seed: int | None = None
     clock: str = "real"  #: real | scaled:N | virtual
     journal_path: Path | None = None
     auto_create_users: bool = False  #: create unknown users on their first login
@@ -35,6 +37,8 @@ class ServerConfig:
     public_host: str | None = None  #: host written into settings (default: host, or 127.0.0.1 for 0.0.0.0)
     script_path: Path | None = None  #: a YAML script of scripted users (issue: scripted users)
     magic_users: bool = True  #: ring-accept-2s & co. exist on first use
+    #: the secret every control request must carry (docs/control-api.md); a fresh one per config
+    control_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     @property
     def advertised_host(self) -> str:

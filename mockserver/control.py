@@ -1,12 +1,18 @@
-"""The control API (``/_ringside/…``, loopback only): what tests and tools use to steer the server.
+"""The control API (``/_ringside/…``, locked): what tests and tools use to steer the server.
 
-Documented in docs/control-api.md. Replies use the wire's envelopes. Nothing here is a back door
+Documented in docs/control-api.md. Locked (docs/reliability.md, "The locked control API"): every request
+comes from loopback, names this server in ``Host`` and carries the server's control token; the one
+exception is the callback sink's ``POST``, authorised by a per-tag key in the URL the harness hands
+the client (:func:`callback_url`). Replies use the wire's envelopes. Nothing here is a back door
 into call state: acting as a user (``POST /_ringside/calls``) goes through the same hub methods as
 the SDK's REST calls, stamped with the device id ``ringside-control``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 import math
 import re
 from collections.abc import Awaitable, Callable
@@ -37,6 +43,91 @@ def _field(body: Json, key: str, kind: type | tuple[type, ...], *, required: boo
             ErrorCode.VALIDATION_FAILED, f"{key!r} must be a {names}", {"field": key, "got": repr(value)[:100]}
         )
     return value
+
+
+def is_control_path(path: str) -> bool:
+    """Whether ``path`` is the control API's (``/_ringside`` and below)."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+#: The header that may carry the control token instead of ``Authorization: Bearer <token>``.
+TOKEN_HEADER = "X-Ringside-Control-Token"
+#: The query parameter of a callback URL that authorises its POSTs (:func:`callback_url`).
+SINK_KEY = "sinkKey"
+
+
+def callback_key(control_token: str, tag: str) -> str:
+    """The key that lets a client POST callback reports for ``tag`` (and no other tag), and nothing else:
+    the first 32 hex digits of HMAC-SHA256(control token, ``"callback:" + tag``)."""
+    return hmac.new(control_token.encode(), f"callback:{tag}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def callback_url(base_url: str, control_token: str, tag: str) -> str:
+    """The ``callbackUrl`` to give a client instance tagged ``tag`` (adapter protocol)."""
+    return f"{base_url}{PREFIX}/callbacks/{tag}?{SINK_KEY}={callback_key(control_token, tag)}"
+
+
+def _hostname(host: str) -> str:
+    """``Host`` without its port, lower-case, IPv6 brackets removed."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def host_allowed(hub: Hub, host: str | None) -> bool:
+    """Whether a ``Host`` header names this server: a loopback address, ``localhost``, or the host it
+    was told to bind or advertise (never a name a DNS-rebinding page could bring, never 0.0.0.0)."""
+    if not host:
+        return False
+    name = _hostname(host)
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        address = None
+    if address is not None and address.is_loopback:
+        return True
+    own = {hub.config.host.lower(), hub.config.advertised_host.lower(), "localhost"}
+    own -= {"", "0.0.0.0", "::"}
+    return name in own
+
+
+def _presented_token(request: Request) -> str | None:
+    authorization = request.header("authorization")
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return request.header(TOKEN_HEADER)
+
+
+_CALLBACK_POST = re.compile(rf"^{PREFIX}/callbacks/(?P<tag>[^/]+)/?$")
+
+
+def refusal(hub: Hub, request: Request) -> RingsideError | None:
+    """Why the lock refuses ``request`` (None: let it through)."""
+    if not is_loopback(request.remote):
+        return RingsideError(ErrorCode.CONTROL_FORBIDDEN, "the control API answers loopback only", {})
+    host = request.header("host")
+    if not host_allowed(hub, host):
+        return RingsideError(
+            ErrorCode.CONTROL_FORBIDDEN,
+            "the Host header does not name this server (use 127.0.0.1, localhost or the host ringside printed)",
+            {"host": (host or "")[:200]},
+        )
+    sink = _CALLBACK_POST.match(request.path) if request.method == "POST" else None
+    key = request.query.get(SINK_KEY)
+    if sink and key and hmac.compare_digest(key.encode(), callback_key(hub.config.control_token, sink["tag"]).encode()):
+        return None
+    token = _presented_token(request)
+    if not token:
+        return RingsideError(
+            ErrorCode.CONTROL_UNAUTHORIZED,
+            "the control API wants this server's control token: Authorization: Bearer <token> "
+            "(ringside serve prints the file that holds it)",
+            {},
+        )
+    if not hmac.compare_digest(token.encode(), hub.config.control_token.encode()):
+        return RingsideError(ErrorCode.CONTROL_UNAUTHORIZED, "that is not this server's control token", {})
+    return None
 
 
 def is_loopback(remote: str | None) -> bool:
@@ -277,8 +368,9 @@ def route(method: str, pattern: str) -> Callable[[ControlHandler], ControlHandle
 
 async def handle(hub: Hub, request: Request) -> Reply:
     """Answer one control request."""
-    if not is_loopback(request.remote):
-        return Reply.error(RingsideError(ErrorCode.CONTROL_FORBIDDEN, "the control API answers loopback only", {}))
+    refused = refusal(hub, request)
+    if refused is not None:
+        return Reply.error(refused)
     path_matched = False
     for method, pattern, handler in [*ROUTES, *EXTRA_ROUTES]:
         match = pattern.match(request.path)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver import jsoncodec
 from mockserver.core import ErrorCode, RingsideError
 from mockserver.schemas import validate
 
@@ -35,13 +35,11 @@ class Request:
                 raise RingsideError(ErrorCode.VALIDATION_FAILED, "the request needs a JSON object body", {})
             return {}
         try:
-            value = json.loads(self.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RingsideError(
-                ErrorCode.BAD_JSON,
-                f"the body is not valid JSON: {exc}",
-                {"body": self.body[:200].decode("utf-8", "replace")},
-            ) from None
+            value = jsoncodec.decode(self.body)  # the edge read at most max_body bytes
+        except RingsideError as error:
+            if error.code is ErrorCode.BAD_JSON:
+                error.details["body"] = self.body[:200].decode("utf-8", "replace")
+            raise
         if not isinstance(value, dict):
             raise RingsideError(
                 ErrorCode.VALIDATION_FAILED, "the body must be a JSON object", {"got": type(value).__name__}

@@ -1,4 +1,4 @@
-"""Seeded fake people for ``--fake-users N``: the same seed gives the same people."""
+"""Seeded fake people for ``--fake-users N``: the same seed gives the same people (no seed: seed 0's)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 from faker import Faker
 
 
-def fake_people(count: int, *, seed: int) -> list[tuple[str, str]]:
+def fake_people(count: int, *, seed: int | None) -> list[tuple[str, str]]:
     """``count`` (uid, name) pairs; uids are lower-case first names, made unique with a number."""
     faker = Faker()
-    faker.seed_instance(seed)
+    faker.seed_instance(seed or 0)
     people: list[tuple[str, str]] = []
     seen: set[str] = set()
     while len(people) < count:

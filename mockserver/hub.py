@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,6 +22,7 @@ from mockserver.core import Backend, ErrorCode, Outcome, RingsideError
 from mockserver.core.directory import User
 from mockserver.fakes import fake_people
 from mockserver.journal import Journal
+from mockserver.jsoncodec import encode_text
 from mockserver.timers import Timer, Timers
 
 Json = dict[str, Any]
@@ -255,7 +255,7 @@ class Hub:
             device.frames_sent += 1
             self.stats.frames_out += 1
             try:
-                await device.peer.send_text(json.dumps(out, separators=(",", ":")))
+                await device.peer.send_text(encode_text(out))  # strict JSON: never NaN
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
                 self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
 

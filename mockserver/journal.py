@@ -11,7 +11,6 @@ What each kind carries is declared once, as a TypedDict per kind, in :mod:`mocks
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import IO, Any
 
 from mockserver.clock import Clock, RealClock
 from mockserver.journal_types import ENTRY_TYPES
+from mockserver.jsoncodec import encode_line
+from mockserver.redaction import redact
 
 Entry = dict[str, Any]
 
@@ -69,10 +70,10 @@ class Journal:
         with self._lock:
             self._seq += 1
             entry: Entry = {"seq": self._seq, "kind": kind, "t": self.clock.now(), "wall": self._wall.now()}
-            entry.update(fields)
+            entry.update(redact(fields))  # credentials become fingerprints (mockserver/redaction.py)
             self._entries.append(entry)
             if self._file:
-                self._file.write(json.dumps(entry, default=str, separators=(",", ":")) + "\n")
+                self._file.write(encode_line(entry) + "\n")
                 self._file.flush()
         return entry
 

@@ -11,14 +11,12 @@ server's own message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from mockserver import control as control_api
 from mockserver.clock import VirtualClock
-from mockserver.exchange import Request
 from mockserver.journal_types import (
     CallbackReceived,
     CallbackRepeated,
@@ -161,6 +159,16 @@ class Probe:
             ws_url=server.ws_url,
             ca_file=server.ca_file,
         )
+
+    def callback_url(self, tag: str) -> str:
+        """The ``callbackUrl`` for the client instance tagged ``tag``: it may POST that tag's callback
+        reports to the sink and reach nothing else of the control API."""
+        return self._server.callback_url(tag)
+
+    @property
+    def control_token(self) -> str:
+        """The server's control token (what an HTTP client of the control API must send)."""
+        return self._server.control_token
 
     @property
     def virtual(self) -> bool:
@@ -335,13 +343,7 @@ class Probe:
 
     def _control(self, method: str, path: str, body: Json | None = None) -> Any:
         """The control API in-process: the same handler as over HTTP, without the socket."""
-        request = Request(
-            method=method,
-            path=control_api.PREFIX + path,
-            body=json.dumps(body).encode() if body is not None else b"",
-            remote="127.0.0.1",
-        )
-        reply = self._server.call_async(lambda hub: control_api.handle(hub, request))
+        reply = self._server.control(method, path, body)  # carries the control token
         if "error" in reply.body:
             error = reply.body["error"]
             raise ProbeError(f"the server refused {method} {control_api.PREFIX}{path}: {error.get('message', error)}")

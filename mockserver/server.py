@@ -8,13 +8,13 @@ with a deadline, for the answer.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from mockserver import control as control_api
+from mockserver import jsoncodec
 from mockserver.app import RunningServer, start_server
 from mockserver.clock import Clock, VirtualClock, parse_clock
 from mockserver.config import ServerConfig
@@ -101,7 +101,8 @@ class MockServer:
         request = Request(
             method=method,
             path=control_api.PREFIX + path,
-            body=json.dumps(body).encode() if body is not None else b"",
+            headers={"host": "127.0.0.1", "authorization": f"Bearer {self.control_token}"},
+            body=jsoncodec.encode(body) if body is not None else b"",
             remote="127.0.0.1",
         )
         return self.call_async(lambda hub: control_api.handle(hub, request))
@@ -124,6 +125,16 @@ class MockServer:
     def ws_url(self) -> str:
         """WebSocket URL."""
         return self.server.ws_url
+
+    @property
+    def control_token(self) -> str:
+        """The secret the control API wants on every request (``Authorization: Bearer <token>``)."""
+        return self.config.control_token
+
+    def callback_url(self, tag: str) -> str:
+        """The ``callbackUrl`` for a client instance tagged ``tag``: it may POST that tag's callback
+        reports to the sink, and nothing else (docs/control-api.md)."""
+        return control_api.callback_url(self.url, self.control_token, tag)
 
     @property
     def ca_file(self) -> str | None:

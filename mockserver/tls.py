@@ -49,6 +49,21 @@ def default_tls_dir() -> Path:
     return cache / "ringside" / "tls"
 
 
+def control_token_file(directory: Path | None, port: int) -> Path:
+    """Where ``ringside serve`` on ``port`` keeps its control token: beside the CA (``--tls-dir``, else
+    :func:`default_tls_dir`; the same directory with ``--no-tls``), one file per port."""
+    return (directory or default_tls_dir()) / f"control-{port}.token"
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable by its owner only (0600 from the start, never wider)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
 def ensure_tls_files(directory: Path | None = None) -> TlsFiles:
     """Load the CA and server certificate from ``directory``, creating them on first use."""
     directory = directory or default_tls_dir()

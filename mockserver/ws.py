@@ -8,10 +8,10 @@ credential gets an auth failure and the socket is closed.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from mockserver.core import ErrorCode
+from mockserver import jsoncodec
+from mockserver.core import ErrorCode, RingsideError
 from mockserver.core.messages import WS_AUTH_OK, WS_PONG, ws_auth_failed, ws_error
 from mockserver.hub import Device, Hub
 from mockserver.schemas import validate
@@ -25,12 +25,15 @@ async def on_text(hub: Hub, device: Device, text: str) -> None:
     device.frames_received += 1
     hub.stats.frames_in += 1
     try:
-        frame: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
+        frame: Any = jsoncodec.decode(text)  # aiohttp's max_msg_size bounded the frame
+    except RingsideError as error:
         hub.journal.record(
             "ws.in", conn=device.conn_id, uid=device.uid, device=device.resource, text=text[:_JOURNAL_TEXT_LIMIT]
         )
-        await hub.send(device, ws_error(ErrorCode.BAD_FRAME, f"the frame is not JSON: {exc}"), apply_hooks=False)
+        # not JSON at all keeps the frame's own code; a depth or number bound keeps the codec's
+        code = ErrorCode.BAD_FRAME if error.code is ErrorCode.BAD_JSON else error.code
+        message = error.message.replace("the body is not valid JSON", "the frame is not JSON")
+        await hub.send(device, ws_error(code, message, dict(error.details)), apply_hooks=False)
         return
     hub.journal.record("ws.in", conn=device.conn_id, uid=device.uid, device=device.resource, frame=frame)
     if not isinstance(frame, dict):

@@ -2,8 +2,12 @@
 /**
  * Smoke check of the test service against a running mock server (no harness involved).
  *
- *   node smoke.js --mock https://127.0.0.1:PORT --ca CA.pem --api-key KEY [--app-id ringside]
- *                 [--service http://127.0.0.1:PORT] [--only name,name] [--slow] [--record FILE]
+ *   node smoke.js --mock https://127.0.0.1:PORT --ca CA.pem --api-key KEY --control-token TOKEN
+ *                 [--app-id ringside] [--service http://127.0.0.1:PORT] [--only name,name] [--slow]
+ *                 [--record FILE]
+ *
+ * TOKEN is the control token `ringside serve` printed (and wrote beside the CA); without the flag,
+ * $RINGSIDE_CONTROL_TOKEN.
  *
  * Without --service it starts `node service.js --port 0` itself. It runs a local HTTP sink for
  * the callbacks, drives alice and bob through the ringing flows of the wire spec §4 and checks
@@ -32,8 +36,11 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-if (!args.mock || !args['api-key']) {
-  process.stderr.write('usage: node smoke.js --mock https://127.0.0.1:PORT --ca CA.pem --api-key KEY\n');
+const CONTROL_TOKEN = args['control-token'] || process.env.RINGSIDE_CONTROL_TOKEN;
+if (!args.mock || !args['api-key'] || !CONTROL_TOKEN) {
+  process.stderr.write(
+    'usage: node smoke.js --mock https://127.0.0.1:PORT --ca CA.pem --api-key KEY --control-token TOKEN\n',
+  );
   process.exit(2);
 }
 if (args.ca && process.env.NODE_EXTRA_CA_CERTS !== args.ca) {
@@ -86,10 +93,10 @@ async function startService() {
   return { url, proc };
 }
 
-async function http$(method, url, body) {
+async function http$(method, url, body, extraHeaders = {}) {
   const resp = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await resp.text();
@@ -182,7 +189,7 @@ async function pair(opts = {}) {
 
 /** The mock server's control API (docs/control-api.md): returns `data`. */
 async function control(method, p, body) {
-  const r = await http$(method, `${MOCK.origin}/_ringside${p}`, body);
+  const r = await http$(method, `${MOCK.origin}/_ringside${p}`, body, { authorization: `Bearer ${CONTROL_TOKEN}` });
   assert.ok(r.body && 'data' in r.body, `control ${method} ${p}: ${JSON.stringify(r.body)}`);
   return r.body.data;
 }

@@ -59,12 +59,14 @@ class Backend:
     Args:
         app_id: the app id every request must carry.
         region: goes into session ids (``v1.<region>.<appId>.<hex>``).
-        seed: makes every id (session, token, jwt) deterministic.
+        seed: makes every id (session, token, jwt) deterministic; ``None``: ids from :mod:`secrets`.
         ring_timeout: optional server-side ring expiry in seconds (an extension; the real SDK's caller
             runs the ring timer itself). ``None``: calls ring until someone acts.
     """
 
-    def __init__(self, *, app_id: str, region: str = "eu", seed: int = 0, ring_timeout: float | None = None) -> None:
+    def __init__(
+        self, *, app_id: str, region: str = "eu", seed: int | None = 0, ring_timeout: float | None = None
+    ) -> None:
         self.app_id = app_id
         self.region = region
         self.seed = seed

@@ -1,9 +1,10 @@
-"""Tenancy: the app's users, groups, auth tokens and JWTs. Pure data, deterministic ids."""
+"""Tenancy: the app's users, groups, auth tokens and JWTs. Pure data; ids from a seed, or from ``secrets``."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,16 +39,25 @@ class Group:
 
 
 class IdSource:
-    """Deterministic, unguessable-looking ids: the same seed gives the same ids in the same order."""
+    """Hex ids. With a seed, deterministic and unguessable-*looking*: the same seed gives the same ids in
+    the same order (for reproducible test runs; anyone who knows the seed can compute every token).
+    Without one (``seed=None``), every id comes from :mod:`secrets`: unpredictable, never the same twice."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | None) -> None:
         self._seed = seed
         self._counters: dict[str, int] = {}
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether ids follow from the seed."""
+        return self._seed is not None
 
     def next(self, kind: str, length: int = 32) -> str:
         """The next hex id of ``kind`` (each kind counts on its own)."""
         n = self._counters.get(kind, 0) + 1
         self._counters[kind] = n
+        if self._seed is None:
+            return secrets.token_hex((length + 1) // 2)[:length]
         return hashlib.sha256(f"{self._seed}:{kind}:{n}".encode()).hexdigest()[:length]
 
     def count(self, kind: str) -> int:

@@ -69,14 +69,26 @@ class ErrorCode(StrEnum):
     VALIDATION_FAILED = "ERR_VALIDATION_FAILED"
     #: the request body is larger than the server accepts
     BODY_TOO_LARGE = "ERR_BODY_TOO_LARGE"
+    #: a JSON body or frame nests arrays / objects deeper than the server accepts (64 levels)
+    JSON_TOO_DEEP = "ERR_JSON_TOO_DEEP"
+    #: a JSON number's magnitude is beyond 2**53 - 1 (what a JavaScript client holds exactly)
+    NUMBER_OUT_OF_RANGE = "ERR_NUMBER_OUT_OF_RANGE"
+    #: the request line (method, URL, version) is longer than the server reads
+    URL_TOO_LONG = "ERR_URL_TOO_LONG"
+    #: a request header line is longer than the server reads, or there are too many headers
+    HEADERS_TOO_LARGE = "ERR_HEADERS_TOO_LARGE"
+    #: the request is not well-formed HTTP/1.1
+    BAD_HTTP = "ERR_BAD_HTTP"
     #: no endpoint at this path / method
     ENDPOINT_NOT_FOUND = "ERR_ENDPOINT_NOT_FOUND"
     #: a WebSocket frame was not JSON, or not a frame the server understands
     BAD_FRAME = "ERR_BAD_WS_FRAME"
     #: a WebSocket frame other than auth arrived before the socket authenticated
     WS_NOT_AUTHENTICATED = "ERR_WS_NOT_AUTHENTICATED"
-    #: the control API was called from outside loopback
+    #: the control API was called from outside loopback, or with a Host header naming another server
     CONTROL_FORBIDDEN = "ERR_CONTROL_FORBIDDEN"
+    #: a control request without this server's control token, or with a wrong one
+    CONTROL_UNAUTHORIZED = "ERR_CONTROL_UNAUTHORIZED"
     #: the clock would move backwards, or cannot be moved (not virtual)
     CLOCK_REFUSED = "ERR_CLOCK_REFUSED"
     #: a script, behaviour or fault definition is invalid
@@ -111,10 +123,16 @@ STATUS_HINTS: dict[ErrorCode, int] = {
     ErrorCode.BAD_JSON: 400,
     ErrorCode.VALIDATION_FAILED: 400,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.JSON_TOO_DEEP: 400,
+    ErrorCode.NUMBER_OUT_OF_RANGE: 400,
+    ErrorCode.URL_TOO_LONG: 414,
+    ErrorCode.HEADERS_TOO_LARGE: 431,
+    ErrorCode.BAD_HTTP: 400,
     ErrorCode.ENDPOINT_NOT_FOUND: 404,
     ErrorCode.BAD_FRAME: 400,
     ErrorCode.WS_NOT_AUTHENTICATED: 401,
     ErrorCode.CONTROL_FORBIDDEN: 403,
+    ErrorCode.CONTROL_UNAUTHORIZED: 401,
     ErrorCode.CLOCK_REFUSED: 409,
     ErrorCode.SCRIPT_INVALID: 400,
     ErrorCode.RECONNECT_REFUSED: 503,
@@ -123,7 +141,13 @@ STATUS_HINTS: dict[ErrorCode, int] = {
 
 #: Codes whose blame lies with the scenario / operator rather than the client under test.
 SCRIPT_SIDE: frozenset[ErrorCode] = frozenset(
-    {ErrorCode.CLOCK_REFUSED, ErrorCode.SCRIPT_INVALID, ErrorCode.CONTROL_FORBIDDEN, ErrorCode.INTERNAL}
+    {
+        ErrorCode.CLOCK_REFUSED,
+        ErrorCode.SCRIPT_INVALID,
+        ErrorCode.CONTROL_FORBIDDEN,
+        ErrorCode.CONTROL_UNAUTHORIZED,
+        ErrorCode.INTERNAL,
+    }
 )
 
 

@@ -81,8 +81,8 @@ class Scripting:
 
     @property
     def seed(self) -> int:
-        """The default seed of drawn delays (the server's ``--seed``)."""
-        return self.hub.config.seed
+        """The default seed of drawn delays (the server's ``--seed``; 0 without one)."""
+        return self.hub.config.seed or 0
 
     # -- users -------------------------------------------------------------------------------------
 

@@ -17,10 +17,12 @@ GROUPS = {"team": ["alice", "bob", "carol"]}
 
 @pytest.fixture
 def make_server(start_mock_server: Callable[..., MockServer]) -> Callable[..., MockServer]:
-    """A server with ServerConfig(**overrides): users alice bob carol dave, group team, virtual clock."""
+    """A server with ServerConfig(**overrides): users alice bob carol dave, group team, virtual clock, seed 0
+    (reproducible ids, as the harness runs it; ``seed=None`` for ids from ``secrets``)."""
 
     def make(**overrides: Any) -> MockServer:
-        return start_mock_server(**{"users": list(USERS), "groups": dict(GROUPS), "clock": "virtual", **overrides})
+        defaults = {"users": list(USERS), "groups": dict(GROUPS), "clock": "virtual", "seed": 0}
+        return start_mock_server(**{**defaults, **overrides})
 
     return make
 
@@ -40,4 +42,4 @@ async def http(make_server: Callable[..., MockServer]) -> AsyncIterator[aiohttp.
 
 @pytest.fixture
 def api(http: aiohttp.ClientSession, server: MockServer) -> Api:
-    return Api(http, server.url)
+    return Api(http, server.url, control_token=server.control_token)

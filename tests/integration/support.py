@@ -62,12 +62,20 @@ class Login:
 
 
 class Api:
-    """REST calls with the SDK's headers."""
+    """REST calls with the SDK's headers; control calls with the server's control token."""
 
-    def __init__(self, http: aiohttp.ClientSession, base: str, *, ssl: Any = True) -> None:
+    def __init__(
+        self, http: aiohttp.ClientSession, base: str, *, ssl: Any = True, control_token: str | None = None
+    ) -> None:
         self.http = http
         self.base = base
         self.ssl = ssl
+        self.control_token = control_token
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header that unlocks the control API (none if this Api was given no token)."""
+        return {"Authorization": f"Bearer {self.control_token}"} if self.control_token else {}
 
     async def request(
         self,
@@ -130,8 +138,8 @@ class Api:
             "PUT", f"/v3.0/calls/{sid}", token=who.token, body={"status": status}, resource=resource
         )
 
-    async def control(self, method: str, path: str, body: Any = None) -> Resp:
-        return await self.request(method, "/_ringside" + path, body=body)
+    async def control(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None) -> Resp:
+        return await self.request(method, "/_ringside" + path, body=body, raw=raw, headers=self.control_headers)
 
 
 def sid_of(message: dict[str, Any]) -> str:

@@ -56,6 +56,8 @@ async def _send(api: Api, tokens: dict[str, str], sid: str, case) -> object:
         kwargs["api_key"] = API_KEY
     elif auth != NONE:
         kwargs["token"] = tokens[auth]
+    if path.startswith("/_ringside"):
+        kwargs["headers"] = api.control_headers
     if isinstance(body, bytes):
         kwargs["raw"] = body
     elif body is not None:

@@ -8,6 +8,7 @@ import re
 import signal
 import ssl
 import sys
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -63,17 +64,26 @@ async def processes():
 async def test_serve_plain(processes, tmp_path):
     journal = tmp_path / "journal.jsonl"
     proc = await _spawn(
-        "serve", "--port", "0", "--no-tls", "--users", "alice,bob", "--clock", "virtual", "--journal", str(journal)
-    )
+        "serve", "--port", "0", "--no-tls", "--users", "alice,bob", "--clock", "virtual", "--journal", str(journal),
+        env={"RINGSIDE_CACHE_DIR": str(tmp_path / "cache")},
+    )  # fmt: skip
     processes.append(proc)
     lines = await _read_until(proc, "ringside: listening on")
     url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", lines[-1]).group(1)
     rest = await _read_until(proc, "ringside: control API")
     assert any("clock virtual" in line and "users alice, bob" in line for line in rest), rest
     assert rest[-1] == f"ringside: control API {url}/_ringside"
+    (line,) = await _read_until(proc, "ringside: control token")
+    token, token_file = re.fullmatch(r"ringside: control token (\S+) \(also in (\S+);.*", line).groups()
+    port = url.rpartition(":")[2]
+    assert token_file == str(tmp_path / "cache" / "tls" / f"control-{port}.token"), "beside the CA, even with --no-tls"
+    assert Path(token_file).read_text().strip() == token
+    assert os.stat(token_file).st_mode & 0o777 == 0o600, "readable by its owner only"
 
     async with aiohttp.ClientSession() as http:
-        api = Api(http, url)
+        locked = await Api(http, url).control("GET", "/users")
+        assert (locked.status, locked.code) == (401, "ERR_CONTROL_UNAUTHORIZED")
+        api = Api(http, url, control_token=token)
         login = await api.login("alice")
         assert login.me["settings"]["CLIENT_API_HOST"] == url.removeprefix("http://")
         info = (await api.control("GET", "")).data
@@ -84,6 +94,8 @@ async def test_serve_plain(processes, tmp_path):
     assert code == 0
     assert out.rstrip().endswith("ringside: stopped")
     assert '"kind":"http.request"' in journal.read_text()
+    assert token not in journal.read_text() and login.token not in journal.read_text(), "credentials are redacted"
+    assert not os.path.exists(token_file), "a clean stop removes the token file"
 
 
 async def test_serve_tls_prints_the_ca(processes, tmp_path):

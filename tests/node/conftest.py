@@ -18,6 +18,7 @@ import pytest
 
 from adapter_protocol.client import AdapterService, ClientInstance
 from harness.clients import command_for
+from mockserver.control import callback_url as callback_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "clients" / "cometchat-js"
@@ -36,10 +37,16 @@ class Served:
     url: str
     ca: str
     lines: list[str]
+    control_token: str  #: printed by `ringside serve` (and written beside the CA)
 
     def control(self, method: str, path: str, body: Any = None, *, timeout: float = 10) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + "/_ringside" + path, data=data, method=method)
+        request = urllib.request.Request(
+            self.url + "/_ringside" + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.control_token}"},
+        )
         context = ssl.create_default_context(cafile=self.ca)
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return json.loads(response.read())
@@ -95,11 +102,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stdout=subprocess.PIPE,
         text=True,
     )
-    lines = read_until(process, "ringside: control API")
+    lines = read_until(process, "ringside: control token")
     url = next(line for line in lines if "listening on" in line).split()[-1]
     ca = str(tls_dir / "ca.pem")
     assert any(ca in line for line in lines), lines
-    yield Served(process=process, url=url, ca=ca, lines=lines)
+    token = next(line for line in lines if line.startswith("ringside: control token")).split()[3]
+    port = url.rpartition(":")[2]
+    assert (tls_dir / f"control-{port}.token").read_text().strip() == token, "written beside the CA"
+    yield Served(process=process, url=url, ca=ca, lines=lines, control_token=token)
     process.terminate()
     process.wait(timeout=10)
 
@@ -144,7 +154,7 @@ def sdk(served: Served, js_service: AdapterService) -> Iterator[Any]:
 
     def make(uid: str, *, clock: str = "real") -> ClientInstance:
         tag = f"node{next(_counter)}-{uid}"
-        callback_url = f"{served.url}/_ringside/callbacks/{tag}"
+        callback_url = callback_url_for(served.url, served.control_token, tag)
         instance = js_service.create(tag=tag, uid=uid, params=instance_params(served, tag, uid, callback_url, clock))
         made.append(instance)
         instance.ok("login")

@@ -1,0 +1,86 @@
+"""Credentials never reach the journal: each value is replaced by a short fingerprint.
+
+A journal (in memory, served by ``GET /_ringside/journal``, and on disk with ``--journal``) is read by
+people and tools that should not learn a credential from it. Every value under a credential key
+(:data:`SECRET_KEYS`, matched case-insensitively at any depth: the ``authtoken`` / ``apikey`` request
+headers, ``authToken`` / ``jwt`` in replies, the WebSocket auth frame's ``auth``, a control reply's
+``apiKey`` and ``authTokens``, the control token and the callback sink's key) becomes
+``"<redacted:3fa9c1>"``: the first 6 hex digits of its SHA-256, so a reader can still tell two tokens
+apart and match one they hold (:func:`fingerprint`). Raw text that is not JSON (an undecodable frame,
+a request body as received) is kept as it came.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+__all__ = ["SECRET_KEYS", "fingerprint", "redact"]
+
+#: Keys whose values are credentials (lower-case; matched case-insensitively).
+SECRET_KEYS = frozenset(
+    {
+        "authtoken",
+        "authtokens",
+        "apikey",
+        "jwt",
+        "auth",
+        "authorization",
+        "x-ringside-control-token",
+        "controltoken",
+        "sinkkey",
+    }
+)
+
+
+def fingerprint(secret: str) -> str:
+    """What the journal shows instead of ``secret``: ``<redacted:`` + 6 hex digits of its SHA-256 + ``>``."""
+    return f"<redacted:{hashlib.sha256(secret.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}>"
+
+
+def redact(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with every credential replaced by its fingerprint. Copy-on-write: what holds no
+    credential is returned as is (the same object), so a reply being sent keeps its real token."""
+    return _dict(fields)
+
+
+def _dict(value: dict[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] | None = None
+    for key, item in value.items():
+        if isinstance(key, str) and key.lower() in SECRET_KEYS:
+            new = _hide(item)
+        elif isinstance(item, dict):
+            new = _dict(item)
+        elif isinstance(item, list):
+            new = _list(item)
+        else:
+            continue
+        if new is not item:
+            if changed is None:
+                changed = dict(value)
+            changed[key] = new
+    return value if changed is None else changed
+
+
+def _list(value: list[Any]) -> list[Any]:
+    changed: list[Any] | None = None
+    for index, item in enumerate(value):
+        if isinstance(item, dict):
+            new: Any = _dict(item)
+        elif isinstance(item, list):
+            new = _list(item)
+        else:
+            continue
+        if new is not item:
+            if changed is None:
+                changed = list(value)
+            changed[index] = new
+    return value if changed is None else changed
+
+
+def _hide(value: Any) -> Any:
+    if isinstance(value, str):
+        return fingerprint(value)
+    if isinstance(value, list):
+        return [fingerprint(v) if isinstance(v, str) else v for v in value]
+    return value  # a credential key holding a number, null or object: nothing secret to hide
