@@ -183,14 +183,18 @@ def test_serve_runs_with_tls_from_the_users_cache(installed: Installed) -> None:
         lines: list[str] = []
         for line in server.stdout:  # the server prints its ready line; EOF if it died
             lines.append(line.rstrip())
-            if line.startswith("ringside: control API"):
+            if line.startswith("ringside: control token"):
                 break
         url = next((line.split()[-1] for line in lines if line.startswith("ringside: listening on ")), None)
         assert url is not None and url.startswith("https://127.0.0.1:"), lines
         ca = Path(installed.env["RINGSIDE_CACHE_DIR"]) / "tls" / "ca.pem"
         assert any(str(ca) in line for line in lines), lines
+        token = lines[-1].split()[3]
+        token_file = ca.parent / f"control-{url.rpartition(':')[2]}.token"
+        assert token_file.read_text().strip() == token, "the control token is written beside the CA"
         context = ssl.create_default_context(cafile=str(ca))
-        with urllib.request.urlopen(f"{url}/_ringside/health", context=context, timeout=10) as reply:
+        health = urllib.request.Request(f"{url}/_ringside/health", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(health, context=context, timeout=10) as reply:
             assert reply.status == 200
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
