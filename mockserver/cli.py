@@ -9,11 +9,20 @@ import argparse
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mockserver.app import serve_forever, start_server
 from mockserver.clock import parse_clock
-from mockserver.config import DEFAULT_API_KEY, DEFAULT_APP_ID, ServerConfig
+from mockserver.config import (
+    DEFAULT_API_KEY,
+    DEFAULT_APP_ID,
+    DEFAULT_AUTH_DEADLINE,
+    DEFAULT_SEND_DEADLINE,
+    DEFAULT_SEND_QUEUE,
+    ServerConfig,
+)
 from mockserver.core import RingsideError
 from mockserver.tls import control_token_file, write_secret
 
@@ -57,6 +66,21 @@ def _seconds(value: str) -> float:
     if not seconds > 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"wants a positive number of seconds (got {value})")
     return seconds
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float, unit: str) -> Callable[[str], Any]:
+    """A flag type: a number of ``unit`` from ``low`` to ``high``."""
+
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"wants a number of {unit} (got {value!r})") from None
+        if not low <= number <= high:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"wants {unit} from {low:g} to {high:g} (got {value})")
+        return number
+
+    return parse
 
 
 def _clock(value: str) -> str:
@@ -105,6 +129,24 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--journal", type=Path, help="append every journal entry to this JSON Lines file")
     p.add_argument("--ring-timeout", type=_seconds, help="server-side ring expiry in seconds (extension; default off)")
     p.add_argument("--script", type=_existing_file, help="YAML script of scripted users")
+    p.add_argument(
+        "--send-queue",
+        type=_bounded(int, 1, 1_000_000, "frames"),
+        default=DEFAULT_SEND_QUEUE,
+        help=f"frames a device may have waiting before it is closed as a slow consumer (default {DEFAULT_SEND_QUEUE})",
+    )
+    p.add_argument(
+        "--send-deadline",
+        type=_bounded(float, 0.01, 3600, "seconds"),
+        default=DEFAULT_SEND_DEADLINE,
+        help=f"seconds one frame's write may take before the device is closed (default {DEFAULT_SEND_DEADLINE:g})",
+    )
+    p.add_argument(
+        "--auth-deadline",
+        type=_bounded(float, 0.01, 3600, "seconds"),
+        default=DEFAULT_AUTH_DEADLINE,
+        help=f"seconds a WebSocket may stay open without authenticating (default {DEFAULT_AUTH_DEADLINE:g})",
+    )
     p.set_defaults(func=serve)
 
 
@@ -127,6 +169,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         journal_path=args.journal,
         ring_timeout=args.ring_timeout,
         script_path=args.script,
+        send_queue=args.send_queue,
+        send_deadline=args.send_deadline,
+        auth_deadline=args.auth_deadline,
     )
 
 
