@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 JS_DIR := clients/cometchat-js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
 
-.PHONY: test conformance bench lint typecheck unit clean serve wheel-check
+.PHONY: test conformance bench soak lint typecheck unit clean serve wheel-check
 
 $(PY_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,12 @@ wheel-check: $(PY_STAMP)
 ## Speed and memory figures (printed, compared with in-run baselines).
 bench: $(PY_STAMP)
 	$(BIN)/python -m bench
+
+## Soak: `ringside serve` (default limits) under call cycles for SOAK_SECONDS (default 600); fails if RSS
+## or open fds grow beyond docs/reliability.md's bounds after warm-up. `SOAK_SECONDS=3600 make soak`.
+SOAK_SECONDS ?= 600
+soak: $(PY_STAMP)
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS)
 
 serve: $(PY_STAMP)
 	$(BIN)/ringside serve --users alice,bob

@@ -21,7 +21,7 @@ from mockserver.clock import Clock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.core import ErrorCode, RingsideError
 from mockserver.exchange import Reply, Request
-from mockserver.hub import CLOSE_BY_SERVER, Hub
+from mockserver.hub import Hub
 from mockserver.journal import Journal
 from mockserver.scripted import install as install_scripting
 from mockserver.tls import TlsFiles, ensure_tls_files
@@ -44,21 +44,15 @@ MAX_HEADERS = 128
 class _Peer:
     """The hub's view of an aiohttp WebSocket."""
 
-    def __init__(self, socket: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
+    def __init__(self, socket: web.WebSocketResponse) -> None:
         self._socket = socket
-        self._transport = transport
 
     async def send_text(self, data: str) -> None:
         if not self._socket.closed:
             await self._socket.send_str(data)
 
-    async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
-        await self._socket.close(code=code, message=reason.encode()[:120])
-
-    def abort(self) -> None:
-        # transport.close() would wait for a stalled peer to read its buffer first; abort() does not.
-        if self._transport is not None:
-            self._transport.abort()
+    async def close(self, reason: str) -> None:
+        await self._socket.close(code=4000, message=reason.encode()[:120])
 
 
 def _cors(request: web.Request, response: web.StreamResponse) -> None:
@@ -146,7 +140,28 @@ class Edge:
         except Exception as exc:  # a bug in ringside: answer, journal, keep serving
             hub.journal.record("error", where="http", requestSeq=entry["seq"], traceback=traceback.format_exc())
             reply = Reply.error(RingsideError(ErrorCode.INTERNAL, f"ringside failed: {exc!r}", {}))
+        if reply.stream is not None:
+            return await self._stream(request, entry["seq"], reply)
         return self._respond(request, entry["seq"], reply)
+
+    async def _stream(self, request: web.Request, seq: int, reply: Reply) -> web.StreamResponse:
+        """A long reply (a journal page) encoded and written piece by piece, yielding to the loop between
+        pieces: every other request and frame is served meanwhile. The journal keeps its summary."""
+        self.hub.journal.record(
+            "http.response",
+            requestSeq=seq,
+            method=request.method,
+            path=request.path,
+            status=reply.status,
+            body=reply.summary(),
+        )
+        response = web.StreamResponse(status=reply.status, headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        for piece in reply.pieces():
+            await response.write(piece)
+            await asyncio.sleep(0)
+        await response.write_eof()
+        return response
 
     def _respond(self, request: web.Request, seq: int, reply: Reply) -> web.Response:
         self.hub.journal.record(
@@ -168,7 +183,7 @@ class Edge:
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)
         await socket.prepare(request)
-        device = self.hub.open_device(_Peer(socket, request.transport), origin=request.headers.get("Origin"))
+        device = self.hub.open_device(_Peer(socket), origin=request.headers.get("Origin"))
         try:
             async for message in socket:
                 if message.type is WSMsgType.TEXT:
@@ -284,8 +299,9 @@ class RunningServer:
         return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/"
 
     async def stop(self) -> None:
-        """Close every socket (each within the hub's close deadline, stalled ones aborted) and stop listening."""
-        await self.hub.close_all("server stopping")
+        """Close every socket and stop listening."""
+        for device in list(self.hub.devices.values()):
+            await device.peer.close("server stopping")
         self.hub.timers.clear()
         await self.runner.cleanup()
         self.hub.journal.close()
@@ -296,7 +312,7 @@ async def start_server(
 ) -> RunningServer:
     """Build the hub and start listening (port 0: the OS picks)."""
     clock = clock or parse_clock(config.clock)
-    journal = journal or Journal(clock, path=config.journal_path)
+    journal = journal or Journal(clock, path=config.journal_path, capacity=config.journal_size)
     hub = Hub(config, clock, journal)
     await install_scripting(hub)  # scripted users, magic ids, faults; a bad --script file raises here
     hub.seed_directory()  # after scripting, so a configured group may name magic members

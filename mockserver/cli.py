@@ -18,9 +18,10 @@ from mockserver.clock import parse_clock
 from mockserver.config import (
     DEFAULT_API_KEY,
     DEFAULT_APP_ID,
-    DEFAULT_AUTH_DEADLINE,
-    DEFAULT_SEND_DEADLINE,
-    DEFAULT_SEND_QUEUE,
+    DEFAULT_CALL_RETENTION,
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_ENDED_CALLS,
+    DEFAULT_MAX_TOKENS_PER_USER,
     ServerConfig,
 )
 from mockserver.core import RingsideError
@@ -129,23 +130,30 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--journal", type=Path, help="append every journal entry to this JSON Lines file")
     p.add_argument("--ring-timeout", type=_seconds, help="server-side ring expiry in seconds (extension; default off)")
     p.add_argument("--script", type=_existing_file, help="YAML script of scripted users")
+    # memory bounds (docs/reliability.md)
     p.add_argument(
-        "--send-queue",
-        type=_bounded(int, 1, 1_000_000, "frames"),
-        default=DEFAULT_SEND_QUEUE,
-        help=f"frames a device may have waiting before it is closed as a slow consumer (default {DEFAULT_SEND_QUEUE})",
+        "--journal-size",
+        type=_bounded(int, 100, 10_000_000, "entries"),
+        default=DEFAULT_JOURNAL_SIZE,
+        help=f"journal entries kept in memory; --journal keeps them all (default {DEFAULT_JOURNAL_SIZE})",
     )
     p.add_argument(
-        "--send-deadline",
-        type=_bounded(float, 0.01, 3600, "seconds"),
-        default=DEFAULT_SEND_DEADLINE,
-        help=f"seconds one frame's write may take before the device is closed (default {DEFAULT_SEND_DEADLINE:g})",
+        "--max-ended-calls",
+        type=_bounded(int, 1, 10_000_000, "calls"),
+        default=DEFAULT_MAX_ENDED_CALLS,
+        help=f"ended calls kept; the earliest ended are forgotten first (default {DEFAULT_MAX_ENDED_CALLS})",
     )
     p.add_argument(
-        "--auth-deadline",
-        type=_bounded(float, 0.01, 3600, "seconds"),
-        default=DEFAULT_AUTH_DEADLINE,
-        help=f"seconds a WebSocket may stay open without authenticating (default {DEFAULT_AUTH_DEADLINE:g})",
+        "--call-retention",
+        type=_bounded(float, 1, 1e9, "seconds"),
+        default=DEFAULT_CALL_RETENTION,
+        help=f"server-clock seconds an ended call is kept at most (default {DEFAULT_CALL_RETENTION:g})",
+    )
+    p.add_argument(
+        "--max-tokens-per-user",
+        type=_bounded(int, 1, 100_000, "tokens"),
+        default=DEFAULT_MAX_TOKENS_PER_USER,
+        help=f"auth tokens a user keeps; the least recently used go (default {DEFAULT_MAX_TOKENS_PER_USER})",
     )
     p.set_defaults(func=serve)
 
@@ -169,9 +177,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         journal_path=args.journal,
         ring_timeout=args.ring_timeout,
         script_path=args.script,
-        send_queue=args.send_queue,
-        send_deadline=args.send_deadline,
-        auth_deadline=args.auth_deadline,
+        journal_size=args.journal_size,
+        max_ended_calls=args.max_ended_calls,
+        call_retention=args.call_retention,
+        max_tokens_per_user=args.max_tokens_per_user,
     )
 
 

@@ -272,14 +272,49 @@ async def act_update(hub: Hub, request: Request, params: dict[str, str]) -> Json
     return outcome.reply
 
 
-async def journal(hub: Hub, request: Request, params: dict[str, str]) -> Json:
-    """Journal entries: ``?since=SEQ`` (exclusive) and ``?kind=a,b``."""
+#: Journal entries in one page when ``?limit`` is not given, and the most one page may hold.
+JOURNAL_PAGE = 1_000
+JOURNAL_PAGE_MAX = 10_000
+
+
+def _query_int(request: Request, name: str, default: int) -> int:
     try:
-        since = int(request.query.get("since", "0"))
+        return int(request.query.get(name, str(default)))
     except ValueError:
-        raise RingsideError(ErrorCode.VALIDATION_FAILED, "'since' must be an integer", {"field": "since"}) from None
+        raise RingsideError(ErrorCode.VALIDATION_FAILED, f"{name!r} must be an integer", {"field": name}) from None
+
+
+async def journal(hub: Hub, request: Request, params: dict[str, str]) -> Reply:
+    """One page of journal entries, oldest first: ``?after=SEQ`` (exclusive; ``since`` is its older name),
+    ``?kind=a,b``, ``?limit=N`` (default 1000, at most 10000). ``next`` is the cursor for the next page,
+    ``more`` whether there is one; ``missing`` counts the entries after the cursor that memory no longer
+    holds (the journal keeps the newest ``--journal-size``; the ``--journal`` file keeps them all).
+    The page is streamed: a long one does not hold up other requests."""
+    after = _query_int(request, "after", _query_int(request, "since", 0))
+    limit = _query_int(request, "limit", JOURNAL_PAGE)
+    if not 1 <= limit <= JOURNAL_PAGE_MAX:
+        raise RingsideError(
+            ErrorCode.VALIDATION_FAILED, f"'limit' must be 1 to {JOURNAL_PAGE_MAX}", {"field": "limit", "got": limit}
+        )
     kinds = [k for k in request.query.get("kind", "").split(",") if k] or None
-    return {"lastSeq": hub.journal.last_seq, "entries": hub.journal.entries(since=since, kinds=kinds)}
+    book = hub.journal
+    last = book.last_seq
+    entries = book.entries(since=after, kinds=kinds, limit=limit + 1)
+    more = len(entries) > limit
+    del entries[limit:]
+    cursor = entries[-1]["seq"] if more else max(after, last, entries[-1]["seq"] if entries else 0)
+    page = {
+        "lastSeq": max(last, cursor),
+        "firstSeq": book.first_seq,
+        "capacity": book.capacity,
+        "dropped": book.evicted,
+        "missing": book.evicted_after(after),
+        "file": str(book.path) if book.path else None,
+        "next": cursor,
+        "more": more,
+        "entries": entries,
+    }
+    return Reply(body={"data": page}, stream="entries")
 
 
 async def devices(hub: Hub, request: Request, params: dict[str, str]) -> list[Json]:
@@ -323,6 +358,13 @@ async def stats(hub: Hub, request: Request, params: dict[str, str]) -> Json:
         "calls": hub.stats.calls,
         "devices": len(hub.devices),
         "journalSeq": hub.journal.last_seq,
+        # what is kept, and what the memory bounds let go (docs/reliability.md)
+        "journalKept": len(hub.journal),
+        "journalDropped": hub.journal.evicted,
+        "callsKept": len(hub.backend.calls),
+        "callsLive": len(hub.backend.live),
+        "callsTrimmed": hub.backend.calls_trimmed,
+        "tokensDropped": hub.backend.directory.tokens_dropped,
     }
 
 
@@ -380,7 +422,8 @@ async def handle(hub: Hub, request: Request) -> Reply:
         if method != request.method:
             continue
         try:
-            return Reply.data(await handler(hub, request, match.groupdict()))
+            result = await handler(hub, request, match.groupdict())
+            return result if isinstance(result, Reply) else Reply.data(result)
         except RingsideError as error:
             return Reply.error(error)
     what = "method not allowed here" if path_matched else "no such control endpoint"

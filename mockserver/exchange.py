@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,8 @@ from mockserver.core import ErrorCode, RingsideError
 from mockserver.schemas import validate
 
 Json = dict[str, Any]
+#: Items per piece when the edge writes a streamed reply (see :attr:`Reply.stream`).
+STREAM_PIECE = 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,11 +57,37 @@ class Reply:
 
     status: int = 200
     body: Json = field(default_factory=dict)
+    #: the key of a list under ``data`` that the edge encodes and writes piece by piece (a long journal
+    #: page), so other requests are served in between; the journal keeps only its length
+    stream: str | None = None
 
     @classmethod
     def data(cls, data: Any, status: int = 200) -> Reply:
         """``{"data": …}``."""
         return cls(status=status, body={"data": data})
+
+    def summary(self) -> Json:
+        """The body as the journal keeps it: a streamed list stands as its length."""
+        if self.stream is None:
+            return self.body
+        data = dict(self.body["data"])
+        data[self.stream] = len(data[self.stream])
+        return {"data": data}
+
+    def pieces(self) -> Iterator[bytes]:
+        """The body's JSON, encoded lazily in pieces (the streamed list :data:`STREAM_PIECE` items at a
+        time); joined, the same document as ``jsoncodec.encode(body)``."""
+        if self.stream is None:
+            yield jsoncodec.encode(self.body)
+            return
+        data = dict(self.body["data"])
+        items = data.pop(self.stream)
+        head = jsoncodec.encode({"data": data})[:-2]  # without the closing "}}"
+        yield head + (b"," if data else b"") + jsoncodec.encode(self.stream) + b":["
+        for start in range(0, len(items), STREAM_PIECE):
+            piece = b",".join(jsoncodec.encode(item) for item in items[start : start + STREAM_PIECE])
+            yield (b"," if start else b"") + piece
+        yield b"]}}"
 
     @classmethod
     def error(cls, error: RingsideError) -> Reply:

@@ -3,7 +3,10 @@
 Each entry carries ``seq`` (gapless), ``t`` (server clock, virtual when the clock is virtual) and
 ``wall`` (real time), plus whatever identifies it (connection, user, device, session id). An entry is
 recorded *before* the thing it describes is processed, so a request that crashes the handler is still
-there. Entries are kept in memory and, if asked, appended to a JSON Lines file as they happen.
+there. Entries are appended to a JSON Lines file as they happen, if asked (the whole history), and the
+newest ``capacity`` of them are kept in memory: a ring, so a server that runs for days holds a bounded
+journal (docs/reliability.md). A reader asking for entries the ring has already dropped learns it:
+:meth:`Journal.evicted_after` says how many, and the probe refuses to answer with fewer.
 
 What each kind carries is declared once, as a TypedDict per kind, in :mod:`mockserver.journal_types`;
 :meth:`Journal.record` refuses a field its kind does not declare (a writer drifting from the type).
@@ -11,7 +14,9 @@ What each kind carries is declared once, as a TypedDict per kind, in :mod:`mocks
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +27,8 @@ from mockserver.jsoncodec import encode_line
 from mockserver.redaction import redact
 
 Entry = dict[str, Any]
+#: Entries kept in memory by default (about 1.5 KiB each on average: ~15 MB; a scenario needs a few hundred).
+DEFAULT_CAPACITY = 10_000
 
 #: Every kind of entry, with what it records.
 KINDS: dict[str, str] = {
@@ -31,7 +38,6 @@ KINDS: dict[str, str] = {
     "ws.in": "a frame from a client",
     "ws.out": "a frame to a client",
     "ws.close": "a WebSocket connection closed",
-    "ws.evict": "the server closes a socket that does not take its frames (slow consumer) or never authenticated",
     "call": "a call changed (session id, status, actor): the timeline's backbone",
     "timer": "a server-side timer fired (script step, ring expiry, delayed fault)",
     "fault": "an injected fault took effect",
@@ -51,13 +57,30 @@ assert set(_FIELDS) == set(KINDS), "every journal kind needs a TypedDict in mock
 
 
 class Journal:
-    """An append-only, thread-safe log of everything the server saw and did."""
+    """An append-only, thread-safe log of everything the server saw and did (the newest ``capacity``
+    entries in memory, every entry in the file at ``path`` if given)."""
 
-    def __init__(self, clock: Clock, *, wall: RealClock | None = None, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        wall: RealClock | None = None,
+        path: Path | None = None,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError(f"a journal keeps at least 1 entry in memory (got capacity {capacity})")
         self.clock = clock
+        self.capacity = capacity
+        self.path = path
         self._wall = wall or RealClock()
-        self._entries: list[Entry] = []
+        self._entries: deque[Entry] = deque(maxlen=capacity)
         self._seq = 0
+        #: entries the ring pushed out of memory, and the newest seq among them (0: none yet)
+        self.evicted = 0
+        self._evicted_through = 0
+        #: the seqs the last :meth:`clear` dropped on purpose (not evicted: nobody lost them by surprise)
+        self._cleared = (0, 0)
         self._lock = threading.Lock()
         self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
 
@@ -72,18 +95,31 @@ class Journal:
             self._seq += 1
             entry: Entry = {"seq": self._seq, "kind": kind, "t": self.clock.now(), "wall": self._wall.now()}
             entry.update(redact(fields))  # credentials become fingerprints (mockserver/redaction.py)
+            if len(self._entries) == self.capacity:
+                self._evicted_through = self._entries[0]["seq"]
+                self.evicted += 1
             self._entries.append(entry)
             if self._file:
                 self._file.write(encode_line(entry) + "\n")
                 self._file.flush()
         return entry
 
-    def entries(self, *, since: int = 0, kinds: Iterable[str] | None = None) -> list[Entry]:
-        """Entries with ``seq > since``, optionally only of ``kinds``."""
+    def entries(self, *, since: int = 0, kinds: Iterable[str] | None = None, limit: int | None = None) -> list[Entry]:
+        """Entries in memory with ``seq > since``, optionally only of ``kinds``, at most ``limit`` of them
+        (the oldest first). Entries the ring has dropped are not among them: see :meth:`evicted_after`."""
         wanted = set(kinds) if kinds else None
         with self._lock:
             start = self._index_after(since)
-            return [e for e in self._entries[start:] if wanted is None or e["kind"] in wanted]
+            count = len(self._entries) - start
+            if count <= 0:
+                return []
+            if count < len(self._entries) // 2:  # the usual read, the newest few: walk in from the end
+                tail = list(itertools.islice(reversed(self._entries), count))
+                tail.reverse()
+            else:
+                tail = list(itertools.islice(self._entries, start, None))
+        matching = (e for e in tail if wanted is None or e["kind"] in wanted)
+        return list(itertools.islice(matching, limit)) if limit is not None else list(matching)
 
     def _index_after(self, since: int) -> int:
         # seq is gapless within the kept entries, so the index is a subtraction
@@ -91,6 +127,25 @@ class Journal:
             return 0
         first: int = self._entries[0]["seq"]
         return max(0, min(len(self._entries), since - first + 1))
+
+    def __len__(self) -> int:
+        """Entries in memory."""
+        return len(self._entries)
+
+    @property
+    def first_seq(self) -> int:
+        """The oldest entry still in memory (``last_seq + 1`` if memory holds none)."""
+        with self._lock:
+            return int(self._entries[0]["seq"]) if self._entries else self._seq + 1
+
+    def evicted_after(self, since: int) -> int:
+        """How many entries with ``seq > since`` the ring has pushed out of memory (0: all still here,
+        or cleared on purpose by :meth:`clear`). With a file, they are still in it."""
+        with self._lock:
+            lost = max(0, self._evicted_through - since)
+            first, last = self._cleared
+            cleared = max(0, min(last, self._evicted_through) - max(first - 1, since))
+            return lost - cleared
 
     @property
     def last_seq(self) -> int:
@@ -100,6 +155,8 @@ class Journal:
     def clear(self) -> None:
         """Drop the in-memory entries (the file keeps them); seq keeps counting."""
         with self._lock:
+            if self._entries:
+                self._cleared = (int(self._entries[0]["seq"]), int(self._entries[-1]["seq"]))
             self._entries.clear()
 
     def close(self) -> None:

@@ -30,7 +30,6 @@ from mockserver.journal_types import (
     ServerError,
     TimerFired,
     WsClose,
-    WsEvict,
     WsIn,
     WsOpen,
     WsOut,
@@ -53,6 +52,7 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "JournalEntry",
+    "JournalEvicted",
     "Probe",
     "ProbeError",
     "ScriptEvent",
@@ -60,7 +60,6 @@ __all__ = [
     "ServerFailure",
     "TimerFired",
     "WsClose",
-    "WsEvict",
     "WsIn",
     "WsOpen",
     "WsOut",
@@ -74,6 +73,11 @@ NOT_RINGSIDE_FAILURES = frozenset({"send"})
 
 class ProbeError(RuntimeError):
     """The server refused what the probe asked (an unknown call, a bad fault spec, the clock backwards)."""
+
+
+class JournalEvicted(ProbeError):
+    """Journal entries the probe was asked for are no longer in the server's memory (its journal is a
+    ring of ``--journal-size`` entries): the probe never answers with fewer entries than there were."""
 
 
 class CallState(TypedDict):
@@ -296,27 +300,32 @@ class Probe:
         return self._call(lambda hub: hub.journal.last_seq)
 
     def journal(self, *, since: int = 0, kinds: Iterable[str] | None = None) -> list[JournalEntry]:
-        """Journal entries with ``seq > since`` (optionally only of ``kinds``), typed by kind."""
+        """Journal entries with ``seq > since`` (optionally only of ``kinds``), typed by kind.
+
+        Raises :class:`JournalEvicted` if some of them have already left the server's memory."""
         wanted = list(kinds) if kinds is not None else None
-        return cast(list[JournalEntry], self._call(lambda hub: hub.journal.entries(since=since, kinds=wanted)))
+
+        def read(hub: Hub) -> list[Any]:
+            _check_complete(hub, since)
+            return hub.journal.entries(since=since, kinds=wanted)
+
+        return cast(list[JournalEntry], self._call(read))
 
     def frames_sent_to(self, resource: str, *, since: int) -> int:
         """WebSocket frames that left for device ``resource`` after journal seq ``since``.
 
         Counted from the journal, not from live connections: a socket that closed (a fault, a reconnect)
         leaves the device table, but the client still counts what it received on it; a frame whose send
-        failed (the socket already gone) was journaled but never left, nor did the frames still queued
-        when its socket closed (``unsent`` of its ``ws.close``)."""
+        failed (the socket already gone) was journaled but never left."""
 
         def count(hub: Hub) -> int:
+            _check_complete(hub, since)
             sent = 0
-            for entry in hub.journal.entries(since=since, kinds=("ws.out", "error", "ws.close")):
+            for entry in hub.journal.entries(since=since, kinds=("ws.out", "error")):
                 if entry.get("device") != resource:
                     continue
                 if entry["kind"] == "ws.out":
                     sent += 1
-                elif entry["kind"] == "ws.close":
-                    sent -= int(entry.get("unsent", 0))
                 elif entry.get("where") == "send":
                     sent -= 1
             return sent
@@ -353,3 +362,19 @@ class Probe:
             error = reply.body["error"]
             raise ProbeError(f"the server refused {method} {control_api.PREFIX}{path}: {error.get('message', error)}")
         return reply.body["data"]
+
+
+def _check_complete(hub: Hub, since: int) -> None:
+    """Raise :class:`JournalEvicted` if memory no longer holds every journal entry after ``since``."""
+    journal = hub.journal
+    missing = journal.evicted_after(since)
+    if missing:
+        where = (
+            f"every entry is still in {journal.path}"
+            if journal.path
+            else "start the server with --journal FILE to keep every entry on disk"
+        )
+        raise JournalEvicted(
+            f"{missing} journal entries after seq {since} were dropped from memory: the server keeps the newest "
+            f"{journal.capacity} (--journal-size); {where}"
+        )

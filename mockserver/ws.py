@@ -72,12 +72,12 @@ async def _auth(hub: Hub, device: Device, frame: dict[str, Any]) -> None:
         else:
             reason = f"this server serves app {hub.config.app_id!r}"
         await hub.send(device, ws_auth_failed(ErrorCode.AUTH_TOKEN_NOT_FOUND, reason), apply_hooks=False)
-        await hub.disconnect(device, "auth failed", after_frames=True)
+        await device.peer.close("auth failed")
         return
     refusal = hub.admission_refusal(user.uid)
     if refusal is not None:
         await hub.send(device, ws_auth_failed(ErrorCode.RECONNECT_REFUSED, refusal), apply_hooks=False)
-        await hub.disconnect(device, "reconnect refused", after_frames=True)
+        await device.peer.close("reconnect refused")
         return
     resource = frame.get("deviceId") or body.get("deviceId")
     hub.authenticate(device, user.uid, str(resource) if resource else None)

@@ -62,24 +62,46 @@ class Backend:
         seed: makes every id (session, token, jwt) deterministic; ``None``: ids from :mod:`secrets`.
         ring_timeout: optional server-side ring expiry in seconds (an extension; the real SDK's caller
             runs the ring timer itself). ``None``: calls ring until someone acts.
+        max_ended_calls: ended calls kept at most; the earliest ended are forgotten first. ``None``: all.
+        call_retention: clock seconds an ended call is kept at most. ``None``: no time limit.
+        max_tokens_per_user: auth tokens a user keeps at most (the least recently used go). ``None``: all.
+
+    Live calls (ringing or ongoing) are never forgotten; a forgotten call is answered like one that
+    never existed (``ERR_CALL_NOT_FOUND``). Forgetting happens as moves arrive (:meth:`trim`), with the
+    ``now`` they bring: the core keeps no timers of its own.
     """
 
     def __init__(
-        self, *, app_id: str, region: str = "eu", seed: int | None = 0, ring_timeout: float | None = None
+        self,
+        *,
+        app_id: str,
+        region: str = "eu",
+        seed: int | None = 0,
+        ring_timeout: float | None = None,
+        max_ended_calls: int | None = None,
+        call_retention: float | None = None,
+        max_tokens_per_user: int | None = None,
     ) -> None:
         self.app_id = app_id
         self.region = region
         self.seed = seed
         self.ring_timeout = ring_timeout
+        self.max_ended_calls = max_ended_calls
+        self.call_retention = call_retention
+        self.max_tokens_per_user = max_tokens_per_user
+        #: ended calls forgotten so far (for the control API's stats)
+        self.calls_trimmed = 0
         self.reset()
 
     def reset(self) -> None:
         """Forget every user, group and call; ids start again from the seed."""
         self.ids = IdSource(self.seed)
-        self.directory = Directory(self.ids)
+        self.directory = Directory(self.ids, max_tokens_per_user=self.max_tokens_per_user)
         self.calls: dict[str, CallRecord] = {}
         #: the calls still ringing or ongoing (an index: busy checks and expiry scan only these)
         self.live: dict[str, CallRecord] = {}
+        #: the ended calls, in the order they ended, with when (what :meth:`trim` forgets from the front)
+        self.ended: dict[str, float] = {}
         self.online: set[str] = set()
 
     # -- queries ---------------------------------------------------------------------------------
@@ -157,7 +179,7 @@ class Backend:
             last_actor=caller.uid,
             engaged_when_rung=tuple(uid for uid in ringing if self.engaged(uid)),
         )
-        self._store(call)
+        self._store(call, now)
         caller.last_active_at = now
         event = StatusChanged(session_id=session_id, status=CallStatus.INITIATED, actor=actor, at=now)
         return self._outcome(call, [event], now=now, resource=resource)
@@ -175,17 +197,37 @@ class Backend:
         call = self.call(session_id)
         user = None if actor == SYSTEM_ACTOR else self.directory.user(actor)
         new, events = handle(call, move, actor=actor, now=now)
-        self._store(new)
+        self._store(new, now)
         if user is not None:
             user.last_active_at = now
         return self._outcome(new, events, now=now, resource=resource)
 
-    def _store(self, call: CallRecord) -> None:
+    def _store(self, call: CallRecord, now: float) -> None:
         self.calls[call.session_id] = call
         if call.status.terminal:
             self.live.pop(call.session_id, None)
+            self.ended.setdefault(call.session_id, call.ended_at if call.ended_at is not None else now)
         else:
             self.live[call.session_id] = call
+        self.trim(now)
+
+    def trim(self, now: float) -> list[str]:
+        """Forget ended calls beyond the count limit or ended more than the retention ago; returns their ids.
+
+        Only calls in :attr:`ended` are candidates, so a live call is never touched."""
+        forgotten: list[str] = []
+        horizon = None if self.call_retention is None else now - self.call_retention
+        while self.ended:
+            sid, ended_at = next(iter(self.ended.items()))
+            over = self.max_ended_calls is not None and len(self.ended) > self.max_ended_calls
+            if not over and (horizon is None or ended_at >= horizon):
+                break
+            del self.ended[sid]
+            assert sid not in self.live, f"{sid} is live and ended at once"
+            del self.calls[sid]
+            forgotten.append(sid)
+        self.calls_trimmed += len(forgotten)
+        return forgotten
 
     def expire(self, now: float) -> list[Outcome]:
         """Apply the server-side ring expiry to every call due by ``now`` (earliest first)."""

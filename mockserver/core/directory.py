@@ -81,14 +81,18 @@ def check_id(value: str, what: str) -> str:
 class Directory:
     """Users, groups and credentials of one app."""
 
-    def __init__(self, ids: IdSource) -> None:
+    def __init__(self, ids: IdSource, *, max_tokens_per_user: int | None = None) -> None:
         self._ids = ids
         self.users: dict[str, User] = {}
         self.groups: dict[str, Group] = {}
         self._tokens: dict[str, str] = {}  # authToken -> uid
-        #: one jwt per login, so a logout (or a dropped token) signs out that login's sockets only
-        self._jwts: dict[str, str] = {}  # jwt -> the auth token it was issued with
-        self._login_jwts: dict[str, str] = {}  # auth token -> its jwt
+        #: per user, its tokens from least to most recently used (issued or presented)
+        self._recent: dict[str, dict[str, None]] = {}
+        #: a user keeps at most this many auth tokens; None: no limit (docs/reliability.md)
+        self.max_tokens_per_user = max_tokens_per_user
+        #: tokens dropped for the limit so far
+        self.tokens_dropped = 0
+        self._jwts: dict[str, str] = {}  # jwt -> uid
 
     def add_user(self, uid: str, *, now: float, name: str | None = None, **extra: Any) -> User:
         """Create a user; refuses a uid that exists."""
@@ -126,7 +130,22 @@ class Directory:
         self.user(uid)
         token = f"{uid}_{self._ids.next('token')}"
         self._tokens[token] = uid
+        self._used(uid, token)
         return token
+
+    def _used(self, uid: str, token: str) -> None:
+        """``token`` was just issued or presented: it is now ``uid``'s most recently used one. Beyond the
+        limit the least recently used go: every login makes a token and SDKs rarely log out, but a
+        device still using its token keeps it (the time of day plays no part: an idle app stays logged in)."""
+        recent = self._recent.setdefault(uid, {})
+        recent.pop(token, None)
+        recent[token] = None
+        limit = self.max_tokens_per_user
+        while limit is not None and len(recent) > limit:
+            oldest = next(iter(recent))
+            del recent[oldest]
+            self._tokens.pop(oldest, None)
+            self.tokens_dropped += 1
 
     def user_for_token(self, token: str | None) -> User:
         """The user an auth token belongs to, or AUTH_ERR_AUTH_TOKEN_NOT_FOUND."""
@@ -137,33 +156,28 @@ class Directory:
                 "The auth token is missing or does not exist." if token else "The authToken header is missing.",
                 {},
             )
+        assert token is not None
+        self._used(uid, token)
         return self.users[uid]
 
-    def jwt_for(self, token: str) -> str:
-        """The WebSocket credential of the login ``token`` (sent in /me, echoed in the WS auth frame).
-
-        One per login, valid while its token is: a logout revokes it and no other login's."""
-        uid = self.user_for_token(token).uid
-        jwt = self._login_jwts.get(token)
-        if jwt is None:
-            # Tokens also go without a logout (the per-user limit): drop their jwts now and then.
-            if len(self._login_jwts) > 2 * len(self._tokens) + 64:
-                for gone in [t for t in self._login_jwts if t not in self._tokens]:
-                    self._jwts.pop(self._login_jwts.pop(gone), None)
-            jwt = f"jwt.{uid}.{self._ids.next('jwt')}"
-            self._login_jwts[token] = jwt
-            self._jwts[jwt] = token
+    def jwt_for(self, uid: str) -> str:
+        """The WebSocket credential of ``uid`` (sent in /me, echoed in the WS auth frame); one per user."""
+        for jwt, owner in self._jwts.items():
+            if owner == uid:
+                return jwt
+        jwt = f"jwt.{uid}.{self._ids.next('jwt')}"
+        self._jwts[jwt] = uid
         return jwt
 
     def revoke(self, token: str) -> None:
-        """Forget an auth token and its jwt (logout)."""
-        self._tokens.pop(token, None)
-        if (jwt := self._login_jwts.pop(token, None)) is not None:
-            self._jwts.pop(jwt, None)
+        """Forget an auth token (logout)."""
+        uid = self._tokens.pop(token, None)
+        if uid is not None:
+            self._recent.get(uid, {}).pop(token, None)
 
     def user_for_jwt(self, jwt: str | None) -> User | None:
-        """The user a WebSocket credential belongs to, if its login is still valid."""
-        uid = self._tokens.get(self._jwts.get(jwt or "", ""))
+        """The user a WebSocket credential belongs to, if any."""
+        uid = self._jwts.get(jwt or "")
         return self.users.get(uid) if uid else None
 
     def tokens_of(self, uid: str) -> list[str]:
