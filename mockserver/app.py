@@ -21,7 +21,7 @@ from mockserver.clock import Clock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.core import ErrorCode, RingsideError
 from mockserver.exchange import Reply, Request
-from mockserver.hub import Hub
+from mockserver.hub import CLOSE_BY_SERVER, Hub
 from mockserver.journal import Journal
 from mockserver.scripted import install as install_scripting
 from mockserver.tls import TlsFiles, ensure_tls_files
@@ -44,15 +44,21 @@ MAX_HEADERS = 128
 class _Peer:
     """The hub's view of an aiohttp WebSocket."""
 
-    def __init__(self, socket: web.WebSocketResponse) -> None:
+    def __init__(self, socket: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
         self._socket = socket
+        self._transport = transport
 
     async def send_text(self, data: str) -> None:
         if not self._socket.closed:
             await self._socket.send_str(data)
 
-    async def close(self, reason: str) -> None:
-        await self._socket.close(code=4000, message=reason.encode()[:120])
+    async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
+        await self._socket.close(code=code, message=reason.encode()[:120])
+
+    def abort(self) -> None:
+        # transport.close() would wait for a stalled peer to read its buffer first; abort() does not.
+        if self._transport is not None:
+            self._transport.abort()
 
 
 def _cors(request: web.Request, response: web.StreamResponse) -> None:
@@ -183,7 +189,7 @@ class Edge:
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)
         await socket.prepare(request)
-        device = self.hub.open_device(_Peer(socket), origin=request.headers.get("Origin"))
+        device = self.hub.open_device(_Peer(socket, request.transport), origin=request.headers.get("Origin"))
         try:
             async for message in socket:
                 if message.type is WSMsgType.TEXT:
@@ -299,9 +305,8 @@ class RunningServer:
         return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/"
 
     async def stop(self) -> None:
-        """Close every socket and stop listening."""
-        for device in list(self.hub.devices.values()):
-            await device.peer.close("server stopping")
+        """Close every socket (each within the hub's close deadline, stalled ones aborted) and stop listening."""
+        await self.hub.close_all("server stopping")
         self.hub.timers.clear()
         await self.runner.cleanup()
         self.hub.journal.close()

@@ -18,10 +18,13 @@ from mockserver.clock import parse_clock
 from mockserver.config import (
     DEFAULT_API_KEY,
     DEFAULT_APP_ID,
+    DEFAULT_AUTH_DEADLINE,
     DEFAULT_CALL_RETENTION,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_ENDED_CALLS,
     DEFAULT_MAX_TOKENS_PER_USER,
+    DEFAULT_SEND_DEADLINE,
+    DEFAULT_SEND_QUEUE,
     ServerConfig,
 )
 from mockserver.core import RingsideError
@@ -155,6 +158,24 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         default=DEFAULT_MAX_TOKENS_PER_USER,
         help=f"auth tokens a user keeps; the least recently used go (default {DEFAULT_MAX_TOKENS_PER_USER})",
     )
+    p.add_argument(
+        "--send-queue",
+        type=_bounded(int, 1, 1_000_000, "frames"),
+        default=DEFAULT_SEND_QUEUE,
+        help=f"frames a device may have waiting before it is closed as a slow consumer (default {DEFAULT_SEND_QUEUE})",
+    )
+    p.add_argument(
+        "--send-deadline",
+        type=_bounded(float, 0.01, 3600, "seconds"),
+        default=DEFAULT_SEND_DEADLINE,
+        help=f"seconds one frame's write may take before the device is closed (default {DEFAULT_SEND_DEADLINE:g})",
+    )
+    p.add_argument(
+        "--auth-deadline",
+        type=_bounded(float, 0.01, 3600, "seconds"),
+        default=DEFAULT_AUTH_DEADLINE,
+        help=f"seconds a WebSocket may stay open without authenticating (default {DEFAULT_AUTH_DEADLINE:g})",
+    )
     p.set_defaults(func=serve)
 
 
@@ -181,6 +202,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_ended_calls=args.max_ended_calls,
         call_retention=args.call_retention,
         max_tokens_per_user=args.max_tokens_per_user,
+        send_queue=args.send_queue,
+        send_deadline=args.send_deadline,
+        auth_deadline=args.auth_deadline,
     )
 
 

@@ -17,6 +17,12 @@ DEFAULT_JOURNAL_SIZE = 10_000
 DEFAULT_MAX_ENDED_CALLS = 1_000
 DEFAULT_CALL_RETENTION = 3_600.0
 DEFAULT_MAX_TOKENS_PER_USER = 32
+#: Frames one device may have waiting to be written before it is closed as a slow consumer (docs/reliability.md).
+DEFAULT_SEND_QUEUE = 512
+#: Real seconds one frame may take to be written to a device's socket before it is closed as a slow consumer.
+DEFAULT_SEND_DEADLINE = 5.0
+#: Real seconds a WebSocket may stay open without authenticating.
+DEFAULT_AUTH_DEADLINE = 10.0
 
 
 @dataclass(kw_only=True)
@@ -49,6 +55,9 @@ class ServerConfig:
     max_tokens_per_user: int = DEFAULT_MAX_TOKENS_PER_USER  #: auth tokens per user (the least recently used go)
     #: the secret every control request must carry (docs/control-api.md); a fresh one per config
     control_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    send_queue: int = DEFAULT_SEND_QUEUE  #: frames waiting per device before it is closed as a slow consumer
+    send_deadline: float = DEFAULT_SEND_DEADLINE  #: real seconds one frame's write may take (same consequence)
+    auth_deadline: float = DEFAULT_AUTH_DEADLINE  #: real seconds a socket may stay unauthenticated
 
     @property
     def advertised_host(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,6 +28,13 @@ from mockserver.timers import Timer, Timers
 
 Json = dict[str, Any]
 
+#: WebSocket close codes ringside sends (4000-4999 is the application's range; docs/reliability.md).
+CLOSE_BY_SERVER = 4000  #: reset, shutdown, a fault, a refused auth
+CLOSE_AUTH_DEADLINE = 4001  #: no successful auth frame within ``ServerConfig.auth_deadline``
+CLOSE_SLOW_CONSUMER = 4008  #: the device did not take its frames: queue full, or a write past the send deadline
+#: Real seconds a close handshake may take before the connection is aborted (a stalled peer never answers).
+CLOSE_DEADLINE = 1.0
+
 
 class Peer(Protocol):
     """The sending side of one WebSocket connection (or of a scripted user's virtual device)."""
@@ -35,24 +43,54 @@ class Peer(Protocol):
         """Send one text frame."""
         ...
 
-    async def close(self, reason: str) -> None:
-        """Close the connection."""
+    async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
+        """Close the connection with a close handshake."""
         ...
+
+    def abort(self) -> None:
+        """Drop the connection at once (no handshake, nothing buffered is flushed)."""
+        ...
+
+
+@dataclass(frozen=True)
+class _CloseMark:
+    """In a device's outbox: close the socket once the frames before this are written."""
+
+    reason: str
+    code: int
 
 
 @dataclass(kw_only=True)
 class Device:
-    """One connected device: a WebSocket that authenticated (or is about to)."""
+    """One connected device: a WebSocket that authenticated (or is about to).
+
+    A socket device has its own outbox and writer task, so a device that stops reading holds up
+    nobody but itself; a scripted user's virtual device is in-process and takes frames inline.
+    """
 
     conn_id: int
     peer: Peer
     opened_at: float
     uid: str | None = None
     resource: str | None = None  #: the SDK's session id: its REST ``resource`` header and WS ``deviceId``
-    frames_sent: int = 0
+    frames_sent: int = 0  #: frames handed to the writer, less those dropped unwritten when the socket closed
     frames_received: int = 0
     scripted: bool = False
     origin: str | None = None
+    outbox: deque[str | _CloseMark] = field(default_factory=deque)
+    unsent: int = 0  #: frames journaled as sent but dropped from the outbox when the socket closed
+    closing: bool = False  #: the server is closing it: no more frames are taken
+    close_code: int | None = None  #: the code the server closed it with
+    task: asyncio.Task[None] | None = None  #: the writer; None for in-process devices
+    closer: asyncio.Task[None] | None = None  #: the server's close of the socket, once started
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    auth_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def queued(self) -> int:
+        """Frames waiting to be written."""
+        return sum(1 for item in self.outbox if isinstance(item, str))
 
     def describe(self) -> Json:
         """The control API's view of this device."""
@@ -62,6 +100,7 @@ class Device:
             "resource": self.resource,
             "framesSent": self.frames_sent,
             "framesReceived": self.frames_received,
+            "queued": self.queued,
             "openedAt": self.opened_at,
             "scripted": self.scripted,
         }
@@ -153,9 +192,7 @@ class Hub:
     async def reset(self, *, clear_journal: bool = False, close_sockets: bool = True) -> None:
         """Forget every call, user and group made since start (the configured ones come back)."""
         if close_sockets:
-            for device in list(self.devices.values()):
-                if not device.scripted:
-                    await device.peer.close("ringside reset")
+            await self.close_all("ringside reset")
         self.timers.clear()
         self._expiry = None
         self.backend.reset()
@@ -173,16 +210,24 @@ class Hub:
     # -- devices ---------------------------------------------------------------------------------
 
     def open_device(self, peer: Peer, *, origin: str | None = None, scripted: bool = False) -> Device:
-        """Register a new connection (not yet authenticated)."""
+        """Register a new connection (not yet authenticated); a socket gets its writer and auth deadline."""
         device = Device(
             conn_id=next(self._conn_ids), peer=peer, opened_at=self.clock.now(), origin=origin, scripted=scripted
         )
         self.devices[device.conn_id] = device
         self.journal.record("ws.open", conn=device.conn_id, origin=origin, scripted=scripted)
+        if not scripted:
+            loop = asyncio.get_running_loop()
+            device.task = loop.create_task(self._write(device), name=f"ringside-writer-{device.conn_id}")
+            # Real time, not the server clock: an idle socket costs real resources whatever the clock says.
+            device.auth_timer = loop.call_later(self.config.auth_deadline, self._auth_expired, device)
         return device
 
     def authenticate(self, device: Device, uid: str, resource: str | None) -> None:
         """Bind a connection to its user and device id."""
+        if device.auth_timer is not None:
+            device.auth_timer.cancel()
+            device.auth_timer = None
         previous = device.uid
         device.uid, device.resource = uid, resource
         if previous is not None and previous != uid and not self.devices_of(previous):
@@ -205,9 +250,24 @@ class Hub:
         return self.devices_of(uid)
 
     def close_device(self, device: Device, *, code: int | None = None) -> None:
-        """Forget a closed connection."""
-        self.devices.pop(device.conn_id, None)
-        self.journal.record("ws.close", conn=device.conn_id, uid=device.uid, device=device.resource, code=code)
+        """Forget a closed connection (the server's own close code wins over what the socket reports)."""
+        if self.devices.pop(device.conn_id, None) is None:
+            return
+        if device.auth_timer is not None:
+            device.auth_timer.cancel()
+        if device.task is not None and device.task is not asyncio.current_task():
+            device.task.cancel()
+        device.closing = True
+        self._drop_outbox(device)
+        device.closed.set()
+        self.journal.record(
+            "ws.close",
+            conn=device.conn_id,
+            uid=device.uid,
+            device=device.resource,
+            code=device.close_code if device.close_code is not None else code,
+            **({"unsent": device.unsent} if device.unsent else {}),
+        )
         if device.uid and not self.devices_of(device.uid):
             self.backend.online.discard(device.uid)
 
@@ -250,18 +310,140 @@ class Hub:
         return [d for d in self.devices.values() if d.uid == uid]
 
     async def send(self, device: Device, frame: Json, *, apply_hooks: bool = True) -> None:
-        """Send ``frame`` to ``device`` through the outbound hooks, journaling each frame sent."""
+        """Send ``frame`` to ``device`` through the outbound hooks, journaling each frame sent.
+
+        A socket device's frames go to its outbox and return at once (its writer task writes them, in
+        order): nobody waits on another device's socket. A device whose outbox is full is closed as a
+        slow consumer; a device the server is closing takes no more frames.
+        """
         frames = [frame]
         for hook in self.outbound_hooks if apply_hooks else []:
             frames = [out for f in frames for out in await hook(device, f)]
         for out in frames:
+            if device.task is not None:
+                if device.closing:
+                    continue
+                if device.queued >= self.config.send_queue:
+                    self._evict(device, "queue-full")
+                    continue
             self.journal.record(
                 "ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=out, **_call_keys(out)
             )
             device.frames_sent += 1
             self.stats.frames_out += 1
+            data = encode_text(out)  # strict JSON: never NaN
+            if device.task is not None:
+                device.outbox.append(data)
+                device.wake.set()
+                continue
+            try:  # an in-process device (a scripted user): it cannot stall
+                await device.peer.send_text(data)
+            except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
+                self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
+
+    async def disconnect(
+        self, device: Device, reason: str, *, code: int = CLOSE_BY_SERVER, after_frames: bool = False
+    ) -> None:
+        """Close ``device``'s connection: now (its unwritten frames dropped), or ``after_frames`` already
+        queued (a fault's close-after, an auth failure's reply). Returns once it closed or was aborted."""
+        if device.task is None:  # in-process
+            await device.peer.close(reason, code=code)
+            return
+        if device.closed.is_set():
+            return
+        if not device.closing:
+            device.closing = True
+            device.close_code = code
+            if after_frames:
+                device.outbox.append(_CloseMark(reason, code))
+                device.wake.set()
+            else:
+                self._close_now(device, reason, code)
+        await device.closed.wait()
+
+    async def close_all(self, reason: str) -> None:
+        """Close every socket device at once; each is closed or aborted within :data:`CLOSE_DEADLINE`."""
+        sockets = [d for d in self.devices.values() if not d.scripted]
+        if sockets:
+            await asyncio.gather(*(self.disconnect(d, reason) for d in sockets))
+            # The handshakes still under way end (or are aborted) within the close deadline too.
+            closing = {d.closer for d in sockets if d.closer is not None and not d.closer.done()}
+            if closing:
+                await asyncio.wait(closing, timeout=CLOSE_DEADLINE * 2)
+
+    def _evict(self, device: Device, reason: str) -> None:
+        """Close a device that does not take its frames (``reason``: queue-full, send-deadline, auth-deadline)."""
+        # Only the writer's own timeout overrides a close already under way (a close queued behind frames).
+        if device.conn_id not in self.devices or (device.closing and reason != "send-deadline"):
+            return
+        code = CLOSE_AUTH_DEADLINE if reason == "auth-deadline" else CLOSE_SLOW_CONSUMER
+        device.closing, device.close_code = True, code
+        self.journal.record(
+            "ws.evict",
+            conn=device.conn_id,
+            uid=device.uid,
+            device=device.resource,
+            reason=reason,
+            code=code,
+            queued=device.queued,
+            limit=self.config.send_queue,
+            deadline=self.config.auth_deadline if reason == "auth-deadline" else self.config.send_deadline,
+        )
+        self._close_now(device, f"ringside: {reason}", code)
+
+    def _auth_expired(self, device: Device) -> None:
+        device.auth_timer = None
+        if device.uid is None:
+            self._evict(device, "auth-deadline")
+
+    def _drop_outbox(self, device: Device) -> None:
+        """Forget the frames not yet written (they count as unsent; close marks just go)."""
+        device.unsent += device.queued
+        device.frames_sent -= device.queued
+        device.outbox.clear()
+
+    def _close_now(self, device: Device, reason: str, code: int) -> None:
+        """Stop the writer (its frames dropped) and close the socket in a task of its own."""
+        self._drop_outbox(device)
+        if device.task is not None and device.task is not asyncio.current_task():
+            device.task.cancel()
+        self._start_closer(device, reason, code)
+
+    def _start_closer(self, device: Device, reason: str, code: int) -> None:
+        # Its own task, not the writer's: the socket's handler ends once the close frame is out, and
+        # forgetting the device then stops the writer, but must not cut the handshake short.
+        if device.closer is None:
+            device.closer = asyncio.get_running_loop().create_task(
+                self._close_peer(device, reason, code), name=f"ringside-close-{device.conn_id}"
+            )
+
+    async def _close_peer(self, device: Device, reason: str, code: int) -> None:
+        """A close handshake within :data:`CLOSE_DEADLINE`, else abort: a stalled peer never answers."""
+        handshake = asyncio.ensure_future(device.peer.close(reason, code=code))
+        try:
+            await asyncio.wait({handshake}, timeout=CLOSE_DEADLINE)
+        finally:  # late, failed or interrupted: drop the connection
+            if not handshake.done() or handshake.cancelled() or handshake.exception() is not None:
+                handshake.cancel()
+                device.peer.abort()
+            device.closed.set()
+
+    async def _write(self, device: Device) -> None:
+        """The device's writer: its frames in order, each within the send deadline."""
+        while True:
+            while not device.outbox:
+                device.wake.clear()
+                await device.wake.wait()
+            item = device.outbox.popleft()
+            if isinstance(item, _CloseMark):
+                self._start_closer(device, item.reason, item.code)
+                return
             try:
-                await device.peer.send_text(encode_text(out))  # strict JSON: never NaN
+                async with asyncio.timeout(self.config.send_deadline):
+                    await device.peer.send_text(item)
+            except TimeoutError:
+                self._evict(device, "send-deadline")
+                return
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
                 self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
 

@@ -38,6 +38,7 @@ KINDS: dict[str, str] = {
     "ws.in": "a frame from a client",
     "ws.out": "a frame to a client",
     "ws.close": "a WebSocket connection closed",
+    "ws.evict": "the server closes a socket that does not take its frames (slow consumer) or never authenticated",
     "call": "a call changed (session id, status, actor): the timeline's backbone",
     "timer": "a server-side timer fired (script step, ring expiry, delayed fault)",
     "fault": "an injected fault took effect",

@@ -78,13 +78,31 @@ class WsOut(_Entry):
 
 
 class WsClose(_Entry):
-    """A WebSocket connection closed."""
+    """A WebSocket connection closed (``code``: the server's own close code if it closed it).
+
+    ``unsent``: frames journaled as ``ws.out`` that were still queued, never written, when it closed."""
 
     kind: Literal["ws.close"]
     conn: int
     uid: str | None
     device: str | None
     code: int | None
+    unsent: NotRequired[int]
+
+
+class WsEvict(_Entry):
+    """The server closes a connection it will not keep (``reason``: queue-full or send-deadline for a
+    device that does not take its frames, auth-deadline for one that never authenticated)."""
+
+    kind: Literal["ws.evict"]
+    conn: int
+    uid: str | None
+    device: str | None
+    reason: str
+    code: int
+    queued: int  #: frames waiting when it was evicted (dropped: they show as ``unsent`` in its ws.close)
+    limit: int  #: the send queue bound
+    deadline: float  #: the send deadline (or the auth deadline), real seconds
 
 
 class CallChange(_Entry):
@@ -219,6 +237,7 @@ JournalEntry = (
     | WsIn
     | WsOut
     | WsClose
+    | WsEvict
     | CallChange
     | TimerFired
     | FaultEffect

@@ -30,6 +30,7 @@ from mockserver.journal_types import (
     ServerError,
     TimerFired,
     WsClose,
+    WsEvict,
     WsIn,
     WsOpen,
     WsOut,
@@ -60,6 +61,7 @@ __all__ = [
     "ServerFailure",
     "TimerFired",
     "WsClose",
+    "WsEvict",
     "WsIn",
     "WsOpen",
     "WsOut",
@@ -316,16 +318,19 @@ class Probe:
 
         Counted from the journal, not from live connections: a socket that closed (a fault, a reconnect)
         leaves the device table, but the client still counts what it received on it; a frame whose send
-        failed (the socket already gone) was journaled but never left."""
+        failed (the socket already gone) was journaled but never left, nor did the frames still queued
+        when its socket closed (``unsent`` of its ``ws.close``)."""
 
         def count(hub: Hub) -> int:
             _check_complete(hub, since)
             sent = 0
-            for entry in hub.journal.entries(since=since, kinds=("ws.out", "error")):
+            for entry in hub.journal.entries(since=since, kinds=("ws.out", "error", "ws.close")):
                 if entry.get("device") != resource:
                     continue
                 if entry["kind"] == "ws.out":
                     sent += 1
+                elif entry["kind"] == "ws.close":
+                    sent -= int(entry.get("unsent", 0))
                 elif entry.get("where") == "send":
                     sent -= 1
             return sent

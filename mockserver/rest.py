@@ -83,7 +83,7 @@ def _user_json(ctx: Context, user: User) -> Json:
 def _me(ctx: Context, user: User, token: str) -> Json:
     return _user_json(ctx, user) | {
         "authToken": token,
-        "jwt": ctx.hub.backend.directory.jwt_for(user.uid),
+        "jwt": ctx.hub.backend.directory.jwt_for(token),
         "settings": settings(ctx.hub),
     }
 

@@ -3,7 +3,8 @@
 Wire facts §3: the first frame is ``{"type": "auth", "body": {"auth": <jwt>, …}}`` answered with the
 *string* code ``"200"``; ``{"action": "ping"}`` gets ``{"action": "pong"}``. Call frames only flow
 server → client. A frame ringside cannot take gets an error frame and the socket stays open; a bad
-credential gets an auth failure and the socket is closed.
+credential (or a logged-out jwt) gets an auth failure and the socket is closed. A socket that has not
+authenticated within ``ServerConfig.auth_deadline`` real seconds is closed by the hub (code 4001).
 """
 
 from __future__ import annotations
@@ -72,12 +73,12 @@ async def _auth(hub: Hub, device: Device, frame: dict[str, Any]) -> None:
         else:
             reason = f"this server serves app {hub.config.app_id!r}"
         await hub.send(device, ws_auth_failed(ErrorCode.AUTH_TOKEN_NOT_FOUND, reason), apply_hooks=False)
-        await device.peer.close("auth failed")
+        await hub.disconnect(device, "auth failed", after_frames=True)
         return
     refusal = hub.admission_refusal(user.uid)
     if refusal is not None:
         await hub.send(device, ws_auth_failed(ErrorCode.RECONNECT_REFUSED, refusal), apply_hooks=False)
-        await device.peer.close("reconnect refused")
+        await hub.disconnect(device, "reconnect refused", after_frames=True)
         return
     resource = frame.get("deviceId") or body.get("deviceId")
     hub.authenticate(device, user.uid, str(resource) if resource else None)

@@ -92,7 +92,9 @@ class Directory:
         self.max_tokens_per_user = max_tokens_per_user
         #: tokens dropped for the limit so far
         self.tokens_dropped = 0
-        self._jwts: dict[str, str] = {}  # jwt -> uid
+        #: one jwt per login, so a logout (or a dropped token) signs out that login's sockets only
+        self._jwts: dict[str, str] = {}  # jwt -> the auth token it was issued with
+        self._login_jwts: dict[str, str] = {}  # auth token -> its jwt
 
     def add_user(self, uid: str, *, now: float, name: str | None = None, **extra: Any) -> User:
         """Create a user; refuses a uid that exists."""
@@ -160,24 +162,33 @@ class Directory:
         self._used(uid, token)
         return self.users[uid]
 
-    def jwt_for(self, uid: str) -> str:
-        """The WebSocket credential of ``uid`` (sent in /me, echoed in the WS auth frame); one per user."""
-        for jwt, owner in self._jwts.items():
-            if owner == uid:
-                return jwt
-        jwt = f"jwt.{uid}.{self._ids.next('jwt')}"
-        self._jwts[jwt] = uid
+    def jwt_for(self, token: str) -> str:
+        """The WebSocket credential of the login ``token`` (sent in /me, echoed in the WS auth frame).
+
+        One per login, valid while its token is: a logout revokes it and no other login's."""
+        uid = self.user_for_token(token).uid
+        jwt = self._login_jwts.get(token)
+        if jwt is None:
+            # Tokens also go without a logout (the per-user limit): drop their jwts now and then.
+            if len(self._login_jwts) > 2 * len(self._tokens) + 64:
+                for gone in [t for t in self._login_jwts if t not in self._tokens]:
+                    self._jwts.pop(self._login_jwts.pop(gone), None)
+            jwt = f"jwt.{uid}.{self._ids.next('jwt')}"
+            self._login_jwts[token] = jwt
+            self._jwts[jwt] = token
         return jwt
 
     def revoke(self, token: str) -> None:
-        """Forget an auth token (logout)."""
+        """Forget an auth token and its jwt (logout)."""
         uid = self._tokens.pop(token, None)
         if uid is not None:
             self._recent.get(uid, {}).pop(token, None)
+        if (jwt := self._login_jwts.pop(token, None)) is not None:
+            self._jwts.pop(jwt, None)
 
     def user_for_jwt(self, jwt: str | None) -> User | None:
-        """The user a WebSocket credential belongs to, if any."""
-        uid = self._jwts.get(jwt or "")
+        """The user a WebSocket credential belongs to, if its login is still valid."""
+        uid = self._tokens.get(self._jwts.get(jwt or "", ""))
         return self.users.get(uid) if uid else None
 
     def tokens_of(self, uid: str) -> list[str]:

@@ -416,7 +416,8 @@ class FaultBook:
             if device.conn_id in self._closing:
                 continue
             self._closing.add(device.conn_id)
-            task = loop.create_task(device.peer.close(f"ringside fault {fault.id}"))
+            # After the frames already queued for it (a close "on a status" follows that frame).
+            task = loop.create_task(self.hub.disconnect(device, f"ringside fault {fault.id}", after_frames=True))
             self._tasks.add(task)
             task.add_done_callback(functools.partial(self._closed, conn=device.conn_id))
         # Let the close frames go out now (the close handshake itself is not waited for).

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core import RingsideError
+from mockserver.hub import CLOSE_BY_SERVER
 from mockserver.scripted.behaviours import Answer, AnswerStep, CalleeBehaviour, CallPlan
 from mockserver.scripted.frames import TERMINAL, CallFrame
 
@@ -142,9 +143,13 @@ class ScriptedUser:
         if event is not None:
             self._on_call_frame(event)
 
-    async def close(self, reason: str) -> None:
-        """The hub (or a fault) closes this device: stop acting."""
+    async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
+        """The hub (or a fault) closes this device: stop acting (there is no socket, so no ``code`` to send)."""
         self._journal("closed", reason=reason)
+        self.disconnect()
+
+    def abort(self) -> None:
+        """Like :meth:`close`, without the journal entry."""
         self.disconnect()
 
     # -- hearing -----------------------------------------------------------------------------------

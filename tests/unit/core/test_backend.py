@@ -171,7 +171,8 @@ def test_group_engaged_when_rung_and_declines():
 def _ids(seed: int) -> tuple[list[str], str, str]:
     backend = make_backend(seed=seed)
     sids = [call_user(backend, "alice", "bob").call.session_id, call_group(backend, "bob").call.session_id]
-    return sids, backend.directory.issue_token("alice"), backend.directory.jwt_for("alice")
+    token = backend.directory.issue_token("alice")
+    return sids, token, backend.directory.jwt_for(token)
 
 
 def test_ids_are_deterministic_per_seed():
@@ -205,11 +206,15 @@ def test_token_and_jwt():
     token = directory.issue_token("alice")
     assert token.startswith("alice_") and directory.user_for_token(token).uid == "alice"
     assert directory.issue_token("alice") != token, "each login gets its own token"
-    jwt = directory.jwt_for("alice")
-    assert directory.jwt_for("alice") == jwt, "one jwt per user"
+    jwt = directory.jwt_for(token)
+    assert directory.jwt_for(token) == jwt, "one jwt per login"
+    other = directory.jwt_for(directory.issue_token("alice"))
+    assert other != jwt, "another login has its own"
     assert directory.user_for_jwt(jwt).uid == "alice"
     assert directory.user_for_jwt("nope") is None and directory.user_for_jwt(None) is None
     directory.revoke(token)
+    assert directory.user_for_jwt(jwt) is None, "logout revokes the login's jwt"
+    assert directory.user_for_jwt(other).uid == "alice", "and no other login's"
     refused(ErrorCode.AUTH_TOKEN_NOT_FOUND, lambda: directory.user_for_token(token))
     refused(ErrorCode.AUTH_TOKEN_NOT_FOUND, lambda: directory.user_for_token(None))
     refused(ErrorCode.UID_NOT_FOUND, lambda: directory.issue_token("zed"))
