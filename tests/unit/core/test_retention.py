@@ -109,3 +109,13 @@ def test_the_backend_hands_its_token_limit_to_every_directory():
     assert backend.directory.max_tokens_per_user == 1
     backend.reset()
     assert backend.directory.max_tokens_per_user == 1
+
+
+def test_a_dropped_token_takes_its_logins_jwt_with_it():
+    directory = Directory(IdSource(0), max_tokens_per_user=1)
+    directory.add_user("alice", now=T0)
+    first = directory.issue_token("alice")
+    jwt = directory.jwt_for(first)
+    assert directory.user_for_jwt(jwt) is not None
+    directory.issue_token("alice")  # pushes the first login out, as a logout would
+    assert directory.user_for_jwt(jwt) is None
