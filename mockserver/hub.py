@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -446,6 +447,11 @@ class Hub:
                 return
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
                 self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
+            except Exception:  # a bug in ringside: journal it and close the socket rather than let frames pile up
+                self.journal.record("error", where="writer", conn=device.conn_id, traceback=traceback.format_exc())
+                device.closing, device.close_code = True, CLOSE_BY_SERVER
+                self._close_now(device, "ringside failed", CLOSE_BY_SERVER)
+                return
 
     async def deliver(self, outcome: Outcome) -> None:
         """Send every frame of ``outcome`` to every device of its recipients, in order."""
