@@ -5,12 +5,14 @@ docs/reliability.md ("Memory bounds") states each bound; docs/control-api.md the
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import aiohttp
 import pytest
 from support import Api, sid_of
 
+from mockserver.cli import add_serve_parser, config_from_args
 from mockserver.config import (
     DEFAULT_CALL_RETENTION,
     DEFAULT_JOURNAL_SIZE,
@@ -195,3 +197,18 @@ async def test_a_user_keeps_its_most_recently_used_tokens(make_server, http):
     users = {u["uid"]: u for u in (await api.control("GET", "/users")).data}
     assert sorted(users["alice"]["authTokens"]) == sorted([first.token, third.token])
     assert (await api.control("GET", "/stats")).data["tokensDropped"] == 1
+
+
+def test_the_serve_flags_reach_the_config():
+    parser = argparse.ArgumentParser()
+    add_serve_parser(parser.add_subparsers())
+    flags = ["--journal-size", "500", "--max-ended-calls", "7", "--call-retention", "90", "--max-tokens-per-user", "3"]
+    config = config_from_args(parser.parse_args(["serve", *flags]))
+    assert (config.journal_size, config.max_ended_calls, config.call_retention, config.max_tokens_per_user) == (
+        500,
+        7,
+        90.0,
+        3,
+    )
+    defaults = config_from_args(parser.parse_args(["serve"]))
+    assert defaults.journal_size == DEFAULT_JOURNAL_SIZE and defaults.max_tokens_per_user == DEFAULT_MAX_TOKENS_PER_USER

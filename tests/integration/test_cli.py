@@ -131,6 +131,10 @@ async def test_serve_tls_prints_the_ca(processes, tmp_path):
         (["--group", "g="], "argument --group: wants GUID=uid1,uid2 (got 'g=')"),
         (["--script", "/no/such/script.yaml"], "argument --script: no such file: /no/such/script.yaml"),
         (["--journal", "/no/such/dir/journal.jsonl"], "--journal: no such directory: /no/such/dir"),
+        (["--journal-size", "99"], "argument --journal-size: wants entries from 100 to 1e+07 (got 99)"),
+        (["--max-ended-calls", "0"], "argument --max-ended-calls: wants calls from 1 to 1e+07 (got 0)"),
+        (["--call-retention", "nan"], "argument --call-retention: wants seconds from 1 to 1e+09 (got nan)"),
+        (["--max-tokens-per-user", "x"], "argument --max-tokens-per-user: wants a number of tokens (got 'x')"),
         (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     ],
 )
