@@ -1,0 +1,149 @@
+"""docs/asyncapi.yaml: a well-formed AsyncAPI 3 document whose payloads are the wire schemas, and every
+frame the server really sends in the catalogue matches one of its server → client messages.
+
+A sample of the catalogue (one or two scenarios of each feature; ``make fuzz`` runs all of it) runs with the Python reference client in a subprocess, with a plugin that copies
+every ``ws.out`` journal entry out; each frame must validate (jsonschema, Draft 2020-12) against
+exactly one of the messages the document says the server sends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from mockserver import schemas
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENT = ROOT / "docs" / "asyncapi.yaml"
+#: one or two scenarios of each feature (every status of a call frame, group calls, errors, reconnects,
+#: auth replies and pongs); ``make fuzz`` runs the whole catalogue (``RINGSIDE_FRAMES_TAGS=all``)
+SAMPLE = [
+    "ACC-001", "ACC-002", "BUSY-001", "CAN-001", "END-001", "END-019", "ERR-001", "ERR-002", "GRP-001",
+    "GRP-002", "INIT-001", "INIT-010", "INIT-020", "LIS-001", "RACE-001", "REJ-001", "RING-001", "ROB-001",
+    "SES-001", "TMO-001", "TMO-010",
+]  # fmt: skip
+CATALOGUE_PART = os.environ.get("RINGSIDE_FRAMES_TAGS", " or ".join(f"id-{i}" for i in SAMPLE))
+
+
+def _document() -> dict[str, Any]:
+    loaded = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _pointer(document: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = document
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _payload_schema(message: dict[str, Any]) -> dict[str, Any]:
+    """A message's payload as a schema the wire registry resolves (file $refs → the schemas' $id)."""
+    payload = message["payload"]
+    assert payload["schemaFormat"] == "application/schema+json;version=draft-2020-12"
+    schema = dict(payload["schema"])
+    ref = schema.get("$ref")
+    if ref is not None:
+        path = (DOCUMENT.parent / ref).resolve()
+        assert path.is_file(), f"{ref} does not exist"
+        assert path.parent == (ROOT / "mockserver" / "schemas" / "wire").resolve(), ref
+        schema["$ref"] = schemas.uri("wire/" + path.name.removesuffix(".schema.json"))
+    return schema
+
+
+def _messages(document: dict[str, Any], action: str) -> dict[str, dict[str, Any]]:
+    """The messages of operations with ``action`` ("send": server → client), replies going the other way."""
+    found: dict[str, dict[str, Any]] = {}
+    for operation in document["operations"].values():
+        refs = [m["$ref"] for m in operation.get("messages", [])] if operation["action"] == action else []
+        if operation["action"] != action and "reply" in operation:
+            refs += [m["$ref"] for m in operation["reply"]["messages"]]
+        for ref in refs:
+            message = _pointer(document, ref)
+            if "$ref" in message:
+                message = _pointer(document, message["$ref"])
+            found[ref.rsplit("/", 1)[-1]] = message
+    return found
+
+
+def test_the_document_is_asyncapi_3_and_every_reference_resolves() -> None:
+    document = _document()
+    assert document["asyncapi"] == "3.0.0"
+    channel = document["channels"]["chat"]
+    assert channel["address"] == "/"
+    for name, message in channel["messages"].items():
+        resolved = _pointer(document, message["$ref"])
+        Draft202012Validator.check_schema(_payload_schema(resolved))
+        assert resolved["name"], name
+    for name, operation in document["operations"].items():
+        assert operation["action"] in ("send", "receive"), name
+        assert _pointer(document, operation["channel"]["$ref"]) is channel, name
+    sent = _messages(document, "send")
+    received = _messages(document, "receive")
+    assert set(sent) == {"authReply", "pong", "callFrame", "errorFrame"}
+    assert set(received) == {"authFrame", "ping", "otherFrame"}
+
+
+def _validators() -> dict[str, Any]:
+    registry = schemas.registry()
+    return {
+        name: Draft202012Validator(_payload_schema(message), registry=registry)
+        for name, message in _messages(_document(), "send").items()
+    }
+
+
+@pytest.fixture(scope="module")
+def catalogue_frames(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    out = tmp_path_factory.mktemp("frames") / "frames.jsonl"
+    out.touch()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features",
+            *([] if CATALOGUE_PART == "all" else ["--ringside-tags", CATALOGUE_PART]),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "fuzz.frame_capture",
+            "--ringside-client",
+            "python",
+            "-o",
+            "addopts=",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "RINGSIDE_FRAMES_OUT": str(out), "PYTHONPATH": str(ROOT / "tests")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_frame_the_server_sent_in_the_catalogue_is_a_documented_message(
+    catalogue_frames: list[dict[str, Any]],
+) -> None:
+    validators = _validators()
+    kinds: Counter[str] = Counter()
+    for captured in catalogue_frames:
+        frame = captured["frame"]
+        matching = [name for name, validator in validators.items() if validator.is_valid(frame)]
+        assert len(matching) == 1, f"{captured['device']}: {frame!r:.400} matches {matching or 'no message'}"
+        kinds[matching[0]] += 1
+    assert len(catalogue_frames) > 50, len(catalogue_frames)
+    assert kinds["callFrame"] > 20 and kinds["authReply"] > 5, kinds
