@@ -280,7 +280,8 @@ def build_app(hub: Hub) -> web.Application:
             "max_headers": MAX_HEADERS,
         },
     )
-    app.router.add_route("*", "/{tail:.*}", Edge(hub).dispatch)
+    # [\s\S]: a path with an encoded newline (%0A) is still ours to answer, in the envelope
+    app.router.add_route("*", r"/{tail:[\s\S]*}", Edge(hub).dispatch)
     return app
 
 

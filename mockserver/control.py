@@ -368,6 +368,14 @@ async def stats(hub: Hub, request: Request, params: dict[str, str]) -> Json:
     }
 
 
+async def openapi_json(hub: Hub, request: Request, params: dict[str, str]) -> Reply:
+    """This server's OpenAPI 3.1 description (mockserver/openapi.py), as the document itself (no envelope)."""
+    from mockserver import openapi  # noqa: PLC0415 (it reads this module's route table)
+
+    scheme = "https" if hub.config.tls else "http"
+    return Reply(body=openapi.build(f"{scheme}://{hub.config.advertised_host}:{hub.port}"))
+
+
 _TAG = r"(?P<tag>[A-Za-z0-9_.@:-]{1,100})"
 ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
     (m, re.compile(f"^{PREFIX}{p}/?$"), h)
@@ -391,6 +399,7 @@ ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
         ("POST", f"/callbacks/{_TAG}", post_callback),
         ("GET", f"/callbacks/{_TAG}", get_callbacks),
         ("GET", "/stats", stats),
+        ("GET", "/openapi.json", openapi_json),
     ]
 ]
 

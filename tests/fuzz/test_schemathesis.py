@@ -135,3 +135,13 @@ def test_rest_operation(case: Any, fuzz_server: MockServer, http: requests.Sessi
 @_fuzz_settings(CONTROL_EXAMPLES)
 def test_control_operation(case: Any, fuzz_server: MockServer, http: requests.Session) -> None:
     _check(case, fuzz_server, http)
+
+
+def test_a_path_with_an_encoded_newline_is_answered_in_the_envelope(fuzz_server: MockServer) -> None:
+    """Found by this fuzzer: aiohttp's catch-all route did not match a path holding ``%0A`` (its ``.`` stops
+    at a newline), so the reply was aiohttp's plain-text 404."""
+    for path in ("/v3.0/users/a%0Ab/auth_tokens", "/_ringside/calls/x%0Ay", "/%0A"):
+        reply = requests.post(fuzz_server.url + path, headers=_credentials(fuzz_server), timeout=10)
+        assert reply.status_code in (401, 404), (path, reply.status_code, reply.text)
+        assert reply.headers["Content-Type"].startswith("application/json"), (path, reply.text)
+        assert schemas.validate("wire/error-envelope", reply.json()) == [], (path, reply.text)
