@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 JS_DIR := clients/cometchat-js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
 
-.PHONY: test conformance bench soak lint typecheck unit clean serve wheel-check
+.PHONY: test conformance bench soak fuzz lint typecheck unit clean serve wheel-check
 
 $(PY_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,14 @@ conformance: $(PY_STAMP) $(JS_STAMP)
 ## of it but the full JS run (about two minutes).
 wheel-check: $(PY_STAMP)
 	RINGSIDE_WHEEL_FULL=1 $(BIN)/pytest -q -m wheel tests/packaging
+
+## Fuzzing, long (make test runs the short versions; docs/reliability.md#fuzzing): schemathesis at 1,000
+## cases per operation with its coverage phase, 300 stateful runs of 60 steps, 3,000 hostile WebSocket frames,
+## and every frame of the whole catalogue against docs/asyncapi.yaml.
+fuzz: $(PY_STAMP)
+	RINGSIDE_FUZZ_LONG=1 RINGSIDE_FUZZ_EXAMPLES=1000 RINGSIDE_FUZZ_CONTROL_EXAMPLES=1000 \
+	RINGSIDE_FUZZ_PHASES=examples,coverage,fuzzing RINGSIDE_FUZZ_STATEFUL=300 RINGSIDE_FUZZ_STEPS=60 \
+	RINGSIDE_FUZZ_FRAMES=3000 $(BIN)/pytest -q --timeout=3600 tests/fuzz
 
 ## Speed and memory figures (printed, compared with in-run baselines).
 bench: $(PY_STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -24,3 +25,13 @@ def fuzz_server() -> Iterator[MockServer]:
     server = MockServer(fuzz_config()).start()
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``fuzz`` run only under ``make fuzz`` (``RINGSIDE_FUZZ_LONG=1``)."""
+    if os.environ.get("RINGSIDE_FUZZ_LONG") == "1":
+        return
+    skip = pytest.mark.skip(reason="a long fuzzing run: make fuzz")
+    for item in items:
+        if item.get_closest_marker("fuzz") is not None:
+            item.add_marker(skip)
