@@ -70,20 +70,29 @@ def _too_deep() -> RingsideError:
 
 
 def _check(value: Any) -> None:
-    """Depth and number bounds, without recursion (the value may be 1,024 deep)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    """Depth and number bounds, without recursion (the value may be 1,024 deep). Values are what orjson
+    makes: dict, list, str, int, float, bool, None (exact types, so ``type() is`` suffices)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        _check_number(value)
+        return
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            if depth >= MAX_DEPTH:
-                raise _too_deep()
-            stack.extend((v, depth + 1) for v in item.values() if not isinstance(v, str))
-        elif isinstance(item, list):
-            if depth >= MAX_DEPTH:
-                raise _too_deep()
-            stack.extend((v, depth + 1) for v in item if not isinstance(v, str))
-        elif isinstance(item, int | float) and not isinstance(item, bool) and abs(item) > MAX_SAFE_INTEGER:
-            raise _out_of_range(repr(item)[:40])
+        container, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        for item in container.values() if type(container) is dict else container:
+            kind = type(item)
+            if kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif (kind is int or kind is float) and not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                raise _out_of_range(repr(item)[:40])
+
+
+def _check_number(value: Any) -> None:
+    kind = type(value)
+    if (kind is int or kind is float) and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _out_of_range(repr(value)[:40])
 
 
 def _out_of_range(got: str) -> RingsideError:

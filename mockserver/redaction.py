@@ -47,12 +47,16 @@ def redact(fields: dict[str, Any]) -> dict[str, Any]:
 def _dict(value: dict[str, Any]) -> dict[str, Any]:
     changed: dict[str, Any] | None = None
     for key, item in value.items():
-        if isinstance(key, str) and key.lower() in SECRET_KEYS:
-            new = _hide(item)
+        kind = type(item)
+        if kind is str or kind is list:  # a credential is a string (authTokens: a list of them)
+            if isinstance(key, str) and key.lower() in SECRET_KEYS:
+                new = _hide(item)
+            elif kind is list:
+                new = _list(item)
+            else:
+                continue
         elif isinstance(item, dict):
             new = _dict(item)
-        elif isinstance(item, list):
-            new = _list(item)
         else:
             continue
         if new is not item:
