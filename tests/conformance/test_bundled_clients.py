@@ -37,14 +37,14 @@ def verdicts(report: dict[str, Any]) -> dict[str, str]:
     return {row["id"]: row["verdict"] for row in report["scenarios"]}
 
 
-def test_the_reference_client_passes_the_whole_catalogue_fast() -> None:
+def test_the_reference_client_passes_the_whole_catalogue() -> None:
     report = run_catalogue("python")
     summary = report["summary"]
     bad = {i: v for i, v in verdicts(report).items() if v != "passed"}
     assert bad == {}, f"the honest reference client must pass every scenario: {bad}"
     assert summary["total"] == len(collect()), "every scenario of the catalogue ran"
-    assert report["duration"] < 60, "the whole catalogue runs in under a minute in virtual time"
-    # ...although its scripted time is far longer: how far the shared virtual clock moved in all
+    # how fast it runs is a figure for `make bench`, not a timed test; what is checked here is that the
+    # shared virtual clock really moved through the scripted time (over an hour of it)
     scripted = sum(r["clockSeconds"] for r in report["scenarios"])
     assert scripted > 3600, f"scripted time {scripted:.0f} s"
 
