@@ -61,6 +61,7 @@ def test_each_faulty_client_is_caught(quirk: str) -> None:
 
 
 @pytest.mark.node
+@pytest.mark.timeout(600)  # ~60 real-SDK scenarios, one Node process each: minutes on a loaded 2-core machine
 def test_the_real_sdk_passes_a_fast_subset() -> None:
     report = run_catalogue("cometchat-js", tags="must and (spec-initiate or spec-accept or spec-end or spec-busy)")
     got = verdicts(report)
