@@ -29,7 +29,7 @@ typecheck: $(PY_STAMP)
 
 ## The project's own tests: lint, types, unit, integration, plugin, real SDK, browser.
 test: $(PY_STAMP) $(JS_STAMP) lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 ## The conformance suite against the bundled clients; the report lands in reports/.
 conformance: $(PY_STAMP) $(JS_STAMP)
