@@ -1,6 +1,6 @@
 """Tests of the wire, adapter and report JSON Schemas and of their loader, ``mockserver.schemas.SchemaCatalog``.
 
-Every schema gets realistic valid examples (taken from ``cometchat-wire-v4.md`` §2-§3 and
+Every schema gets realistic valid examples (taken from ``docs/wire.md`` §2-§3 and
 ``docs/adapter-protocol.md``) and invalid ones that must fail with a problem at a known path.
 """
 
