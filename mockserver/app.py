@@ -150,17 +150,15 @@ class Edge:
             return await self._stream(request, entry["seq"], reply)
         return self._respond(request, entry["seq"], reply)
 
+    def _journal_response(self, request: web.Request, seq: int, status: int, body: Any) -> None:
+        self.hub.journal.record(
+            "http.response", requestSeq=seq, method=request.method, path=request.path, status=status, body=body
+        )
+
     async def _stream(self, request: web.Request, seq: int, reply: Reply) -> web.StreamResponse:
         """A long reply (a journal page) encoded and written piece by piece, yielding to the loop between
         pieces: every other request and frame is served meanwhile. The journal keeps its summary."""
-        self.hub.journal.record(
-            "http.response",
-            requestSeq=seq,
-            method=request.method,
-            path=request.path,
-            status=reply.status,
-            body=reply.summary(),
-        )
+        self._journal_response(request, seq, reply.status, reply.summary())
         response = web.StreamResponse(status=reply.status, headers={"Content-Type": "application/json"})
         await response.prepare(request)
         for piece in reply.pieces():
@@ -170,14 +168,7 @@ class Edge:
         return response
 
     def _respond(self, request: web.Request, seq: int, reply: Reply) -> web.Response:
-        self.hub.journal.record(
-            "http.response",
-            requestSeq=seq,
-            method=request.method,
-            path=request.path,
-            status=reply.status,
-            body=reply.body,
-        )
+        self._journal_response(request, seq, reply.status, reply.body)
         if "error" in reply.body:
             code = reply.body["error"]["code"]
             self.hub.stats.errors[code] = self.hub.stats.errors.get(code, 0) + 1
