@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 from mockserver import control, jsoncodec, rest, schemas, ws
@@ -39,6 +39,31 @@ MAX_REQUEST_LINE = 8192
 MAX_HEADER_LINE = 8190
 #: Most header lines read (aiohttp's default); more → 431 ERR_HEADERS_TOO_LARGE. The SDK sends ~10.
 MAX_HEADERS = 128
+#: After refusing a WebSocket frame over the size limit (close 1009), how long the server keeps reading and
+#: discarding the rest of it before closing the connection. Closing with unread bytes makes the kernel send
+#: a reset, which can reach the client before the 1009 close frame it has not read yet.
+OVERSIZED_LINGER = 2.0
+
+
+class _LingeringWebSocket(web.WebSocketResponse):
+    """aiohttp's WebSocket, closing a connection that sent an oversized frame only once the peer is done.
+
+    aiohttp answers a too-big frame with close 1009 and shuts the TCP connection at once. The peer is
+    usually still sending that frame; the unread bytes make the kernel reset the connection, and the
+    client reports 1006 instead of 1009. Here the transport stays open (aiohttp's protocol already
+    discards what arrives after the error) until the peer closes or :data:`OVERSIZED_LINGER` passes:
+    :meth:`Edge.websocket` waits for that.
+    """
+
+    lingering = False
+
+    def _set_code_close_transport(self, code: WSCloseCode) -> None:
+        # aiohttp's close() reads the stored too-big error again and would record 1006 over the 1009 it sent
+        if isinstance(self.exception(), WebSocketError) and self.exception().code == WSCloseCode.MESSAGE_TOO_BIG:
+            self._close_code = WSCloseCode.MESSAGE_TOO_BIG
+            self.lingering = True  # Edge.websocket closes the transport after the linger
+            return
+        super()._set_code_close_transport(code)
 
 
 class _Peer:
@@ -178,7 +203,7 @@ class Edge:
         return response
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        socket = web.WebSocketResponse(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)
+        socket = _LingeringWebSocket(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)
         await socket.prepare(request)
         device = self.hub.open_device(_Peer(socket, request.transport), origin=request.headers.get("Origin"))
         try:
@@ -197,7 +222,21 @@ class Edge:
             self.hub.journal.record("error", where="ws", conn=device.conn_id, traceback=traceback.format_exc())
         finally:
             self.hub.close_device(device, code=socket.close_code)
+        if socket.lingering:
+            await _linger(request)
         return socket
+
+
+async def _linger(request: web.Request) -> None:
+    """Wait until the peer closes the connection or :data:`OVERSIZED_LINGER` passes, then close it."""
+    protocol = request.protocol
+    if isinstance(protocol, _EnvelopeRequestHandler):
+        try:
+            await asyncio.wait_for(asyncio.shield(protocol.lost), OVERSIZED_LINGER)
+        except TimeoutError:
+            pass
+    if request.transport is not None:
+        request.transport.close()
 
 
 def head_error(status: int, exc: BaseException | None) -> RingsideError:
@@ -226,7 +265,17 @@ class _EnvelopeRequestHandler(web.RequestHandler):
     """aiohttp's per-connection protocol, answering what its parser refused (a URL or header over the
     limits, broken HTTP) with the wire's error envelope instead of aiohttp's plain text. aiohttp has no
     public hook for that response (aio-libs/aiohttp#3287): this overrides ``handle_error``, and
-    tests/integration/test_strict_input.py pins the behaviour."""
+    tests/integration/test_strict_input.py pins the behaviour. It also tells when the peer has gone
+    (:attr:`lost`), for the lingering close of :class:`_LingeringWebSocket`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
+        super().connection_lost(exc)
 
     def handle_error(
         self,
