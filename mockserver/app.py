@@ -59,7 +59,8 @@ class _LingeringWebSocket(web.WebSocketResponse):
 
     def _set_code_close_transport(self, code: WSCloseCode) -> None:
         # aiohttp's close() reads the stored too-big error again and would record 1006 over the 1009 it sent
-        if isinstance(self.exception(), WebSocketError) and self.exception().code == WSCloseCode.MESSAGE_TOO_BIG:
+        refused = self.exception()
+        if isinstance(refused, WebSocketError) and refused.code == WSCloseCode.MESSAGE_TOO_BIG:
             self._close_code = WSCloseCode.MESSAGE_TOO_BIG
             self.lingering = True  # Edge.websocket closes the transport after the linger
             return
