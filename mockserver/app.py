@@ -86,6 +86,11 @@ class _Peer:
         if self._transport is not None:
             self._transport.abort()
 
+    def write_backlog(self) -> int | None:
+        if self._transport is None or self._transport.is_closing():
+            return None
+        return self._transport.get_write_buffer_size()
+
 
 def _cors(request: web.Request, response: web.StreamResponse) -> None:
     origin = request.headers.get("Origin")

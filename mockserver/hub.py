@@ -52,6 +52,15 @@ class Peer(Protocol):
         """Drop the connection at once (no handshake, nothing buffered is flushed)."""
         ...
 
+    def write_backlog(self) -> int | None:
+        """Bytes written but not yet taken by the peer's connection (None: cannot tell)."""
+        ...
+
+
+#: A frame shorter than this, on a connection with nothing waiting to go out, is written without arming
+#: the send deadline: it fits far below the transport's high-water mark (64 KiB), so the write cannot wait.
+_UNGUARDED_FRAME = 16 * 1024
+
 
 @dataclass(frozen=True)
 class _CloseMark:
@@ -141,6 +150,10 @@ class Hub:
         )
         self.timers = Timers(clock, on_error=self._timer_failed)
         self.devices: dict[int, Device] = {}
+        #: authenticated devices by user, oldest first (a fan-out looks up its recipients, not every socket)
+        self._by_uid: dict[str, dict[int, Device]] = {}
+        #: the last frame encoded and its text: a frame fanned out to several devices is encoded once
+        self._encoded: tuple[Json | None, str] = (None, "")
         self.outbound_hooks: list[OutboundHook] = []
         self.stats = HubStats()
         self._conn_ids = itertools.count(1)
@@ -230,7 +243,10 @@ class Hub:
             device.auth_timer.cancel()
             device.auth_timer = None
         previous = device.uid
+        if previous is not None:
+            self._unindex(previous, device)
         device.uid, device.resource = uid, resource
+        self._by_uid.setdefault(uid, {})[device.conn_id] = device
         if previous is not None and previous != uid and not self.devices_of(previous):
             self.backend.online.discard(previous)
         self.backend.online.add(uid)
@@ -254,6 +270,8 @@ class Hub:
         """Forget a closed connection (the server's own close code wins over what the socket reports)."""
         if self.devices.pop(device.conn_id, None) is None:
             return
+        if device.uid is not None:
+            self._unindex(device.uid, device)
         if device.auth_timer is not None:
             device.auth_timer.cancel()
         if device.task is not None and device.task is not asyncio.current_task():
@@ -308,7 +326,17 @@ class Hub:
 
     def devices_of(self, uid: str) -> list[Device]:
         """Every authenticated device of ``uid``, oldest first."""
-        return [d for d in self.devices.values() if d.uid == uid]
+        mine = self._by_uid.get(uid)
+        if not mine:
+            return []
+        return list(mine.values()) if len(mine) == 1 else sorted(mine.values(), key=lambda d: d.conn_id)
+
+    def _unindex(self, uid: str, device: Device) -> None:
+        mine = self._by_uid.get(uid)
+        if mine is not None:
+            mine.pop(device.conn_id, None)
+            if not mine:
+                del self._by_uid[uid]
 
     async def send(self, device: Device, frame: Json, *, apply_hooks: bool = True) -> None:
         """Send ``frame`` to ``device`` through the outbound hooks, journaling each frame sent.
@@ -332,7 +360,10 @@ class Hub:
             )
             device.frames_sent += 1
             self.stats.frames_out += 1
-            data = encode_text(out)  # strict JSON: never NaN
+            encoded_frame, data = self._encoded
+            if out is not encoded_frame:  # frames are not changed once sent, so identity is enough
+                data = encode_text(out)  # strict JSON: never NaN
+                self._encoded = (out, data)
             if device.task is not None:
                 device.outbox.append(data)
                 device.wake.set()
@@ -440,8 +471,13 @@ class Hub:
                 self._start_closer(device, item.reason, item.code)
                 return
             try:
-                async with asyncio.timeout(self.config.send_deadline):
+                if device.peer.write_backlog() == 0 and len(item) < _UNGUARDED_FRAME:
+                    # Nothing waiting to go out: the frame is handed to the kernel without waiting, so the
+                    # deadline (a timer armed and cancelled per frame) guards nothing here.
                     await device.peer.send_text(item)
+                else:
+                    async with asyncio.timeout(self.config.send_deadline):
+                        await device.peer.send_text(item)
             except TimeoutError:
                 self._evict(device, "send-deadline")
                 return

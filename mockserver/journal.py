@@ -10,6 +10,10 @@ journal (docs/reliability.md). A reader asking for entries the ring has already 
 
 What each kind carries is declared once, as a TypedDict per kind, in :mod:`mockserver.journal_types`;
 :meth:`Journal.record` refuses a field its kind does not declare (a writer drifting from the type).
+
+Credentials become fingerprints (:mod:`mockserver.redaction`) before any entry leaves the journal: at
+once when it goes to the file, otherwise on the first read that reaches it. Redacting on read keeps the
+walk over every frame off the request path of a server nobody is reading the journal of.
 """
 
 from __future__ import annotations
@@ -76,6 +80,8 @@ class Journal:
         self.path = path
         self._wall = wall or RealClock()
         self._entries: deque[Entry] = deque(maxlen=capacity)
+        #: how many of the newest entries still hold their credentials (redacted on the next read)
+        self._unredacted = 0
         self._seq = 0
         #: entries the ring pushed out of memory, and the newest seq among them (0: none yet)
         self.evicted = 0
@@ -86,7 +92,8 @@ class Journal:
         self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
 
     def record(self, kind: str, **fields: Any) -> Entry:
-        """Append an entry of ``kind`` (one of :data:`KINDS`) and return it."""
+        """Append an entry of ``kind`` (one of :data:`KINDS`) and return it (for its ``seq``: what it
+        holds is redacted only when it is read)."""
         if kind not in KINDS:
             raise ValueError(f"unknown journal kind {kind!r}")
         undeclared = fields.keys() - _FIELDS[kind]
@@ -95,21 +102,35 @@ class Journal:
         with self._lock:
             self._seq += 1
             entry: Entry = {"seq": self._seq, "kind": kind, "t": self.clock.now(), "wall": self._wall.now()}
-            entry.update(redact(fields))  # credentials become fingerprints (mockserver/redaction.py)
             if len(self._entries) == self.capacity:
                 self._evicted_through = self._entries[0]["seq"]
                 self.evicted += 1
-            self._entries.append(entry)
             if self._file:
+                entry.update(redact(fields))  # credentials become fingerprints (mockserver/redaction.py)
+                self._entries.append(entry)
                 self._file.write(encode_line(entry) + "\n")
                 self._file.flush()
+            else:
+                entry.update(fields)
+                self._entries.append(entry)
+                self._unredacted = min(self._unredacted + 1, len(self._entries))
         return entry
+
+    def _redact_pending(self) -> None:
+        """Redact, in place, the newest entries not yet redacted (the caller holds the lock)."""
+        if self._unredacted:
+            for entry in itertools.islice(reversed(self._entries), self._unredacted):
+                redacted = redact(entry)
+                if redacted is not entry:
+                    entry.update(redacted)
+            self._unredacted = 0
 
     def entries(self, *, since: int = 0, kinds: Iterable[str] | None = None, limit: int | None = None) -> list[Entry]:
         """Entries in memory with ``seq > since``, optionally only of ``kinds``, at most ``limit`` of them
         (the oldest first). Entries the ring has dropped are not among them: see :meth:`evicted_after`."""
         wanted = set(kinds) if kinds else None
         with self._lock:
+            self._redact_pending()
             start = self._index_after(since)
             count = len(self._entries) - start
             if count <= 0:
@@ -159,6 +180,7 @@ class Journal:
             if self._entries:
                 self._cleared = (int(self._entries[0]["seq"]), int(self._entries[-1]["seq"]))
             self._entries.clear()
+            self._unredacted = 0
 
     def close(self) -> None:
         """Close the JSON Lines file, if any."""

@@ -12,8 +12,12 @@ a request body as received) is kept as it came.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from typing import Any
+
+import orjson
 
 __all__ = ["SECRET_KEYS", "fingerprint", "redact"]
 
@@ -33,6 +37,14 @@ SECRET_KEYS = frozenset(
 )
 
 
+#: A credential key as it appears in compact JSON, once lower-cased: ``"apikey":``. Inside a JSON string
+#: a quote is escaped (``\\"``), so this matches keys only, never text that merely mentions one.
+_SECRET_KEY_IN_JSON = re.compile(
+    rb'"(?:' + b"|".join(re.escape(k.encode()) for k in sorted(SECRET_KEYS, key=len, reverse=True)) + rb')":'
+)
+
+
+@functools.lru_cache(maxsize=4096)
 def fingerprint(secret: str) -> str:
     """What the journal shows instead of ``secret``: ``<redacted:`` + 6 hex digits of its SHA-256 + ``>``."""
     return f"<redacted:{hashlib.sha256(secret.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}>"
@@ -41,7 +53,21 @@ def fingerprint(secret: str) -> str:
 def redact(fields: dict[str, Any]) -> dict[str, Any]:
     """``fields`` with every credential replaced by its fingerprint. Copy-on-write: what holds no
     credential is returned as is (the same object), so a reply being sent keeps its real token."""
+    if not _may_hold_a_secret(fields):
+        return fields
     return _dict(fields)
+
+
+def _may_hold_a_secret(fields: dict[str, Any]) -> bool:
+    """False when no key anywhere in ``fields`` is a credential key. Most entries (frames, call
+    replies) hold none, and orjson plus one regex over the bytes costs a tenth of walking them."""
+    try:
+        encoded = orjson.dumps(fields, option=orjson.OPT_NON_STR_KEYS, default=repr)
+    except (TypeError, orjson.JSONEncodeError):  # something orjson cannot walk: let the walk decide
+        return True
+    if not encoded.isascii():  # a non-ASCII key may lower-case to a credential key ("apiKey" with a Kelvin sign)
+        return True
+    return _SECRET_KEY_IN_JSON.search(encoded.lower()) is not None
 
 
 def _dict(value: dict[str, Any]) -> dict[str, Any]:

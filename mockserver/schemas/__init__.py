@@ -44,6 +44,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, Final
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing import Registry
@@ -156,6 +157,8 @@ class SchemaCatalog:
         self.sources = sources
         self._loaded: _Loaded | None = None
         self._validators: dict[str, Any] = {}
+        self._fast_validators: dict[str, Any] = {}
+        self._fast_registry: jsonschema_rs.Registry | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -170,6 +173,7 @@ class SchemaCatalog:
         """Load and compile every schema now (a server calls this at start so no request pays for it)."""
         for name in self.names():
             self._validator(name)
+            self._is_valid_fast(name, None)
 
     def uri(self, name: str) -> str:
         """The ``$id`` of the schema called ``name``."""
@@ -189,7 +193,12 @@ class SchemaCatalog:
 
         Returns every problem found, sorted by path; an empty list means the instance is valid.
         Raises :class:`UnknownSchemaError` for an unknown name.
+
+        A compiled validator (jsonschema-rs, ~1,000x faster) answers "valid?" first; only an invalid
+        instance pays for jsonschema's detailed walk, which names the problems.
         """
+        if self._is_valid_fast(name, instance):
+            return []
         problems: dict[SchemaProblem, None] = {}
         for error in self._validator(name).iter_errors(instance):
             for leaf in _leaves(error):
@@ -207,6 +216,8 @@ class SchemaCatalog:
         """Forget what was loaded (the next use reads the files again)."""
         self._loaded = None
         self._validators.clear()
+        self._fast_validators.clear()
+        self._fast_registry = None
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
@@ -218,6 +229,21 @@ class SchemaCatalog:
             return self._load().schemas[name]
         except KeyError:
             raise UnknownSchemaError(name, self.names()) from None
+
+    def _is_valid_fast(self, name: str, instance: object) -> bool:
+        validator = self._fast_validators.get(name)
+        if validator is None:
+            if self._fast_registry is None:
+                loaded = self._load()
+                self._fast_registry = jsonschema_rs.Registry([(_uri_of(n), dict(s)) for n, s in loaded.schemas.items()])
+            validator = jsonschema_rs.validator_for(
+                dict(self._schema(name)), registry=self._fast_registry, validate_formats=False
+            )
+            self._fast_validators[name] = validator
+        try:
+            return bool(validator.is_valid(instance))
+        except (ValueError, TypeError, OverflowError):  # a value it cannot read (a tuple, a huge int): ask jsonschema
+            return False
 
     def _validator(self, name: str) -> Any:
         if name not in self._validators:

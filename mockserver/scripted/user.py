@@ -143,6 +143,10 @@ class ScriptedUser:
         if event is not None:
             self._on_call_frame(event)
 
+    def write_backlog(self) -> int | None:
+        """An in-process device takes each frame at once."""
+        return 0
+
     async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
         """The hub (or a fault) closes this device: stop acting (there is no socket, so no ``code`` to send)."""
         self._journal("closed", reason=reason)

@@ -33,8 +33,8 @@ from mockserver.server import MockServer
 
 #: Cases per client REST operation (what every SDK hits): 100 in ``make test``, 1,000 under ``make fuzz``.
 EXAMPLES = int(os.environ.get("RINGSIDE_FUZZ_EXAMPLES", "100"))
-#: Cases per control operation: fewer in ``make test`` to keep it short (27 operations at ~20 ms a case).
-CONTROL_EXAMPLES = int(os.environ.get("RINGSIDE_FUZZ_CONTROL_EXAMPLES", "30"))
+#: Cases per control operation: 100 in ``make test``, 1,000 under ``make fuzz``.
+CONTROL_EXAMPLES = int(os.environ.get("RINGSIDE_FUZZ_CONTROL_EXAMPLES", "100"))
 #: Long-polls (``?wait=S``) are cut to this many seconds so a case never waits for nothing.
 MAX_WAIT = 0.02
 

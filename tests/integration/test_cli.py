@@ -72,6 +72,7 @@ async def test_serve_plain(processes, tmp_path):
     url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", lines[-1]).group(1)
     rest = await _read_until(proc, "ringside: control API")
     assert any("clock virtual" in line and "users alice, bob" in line for line in rest), rest
+    assert any(line.endswith("loop uvloop") for line in rest), "--loop auto takes uvloop when installed (dev has it)"
     assert rest[-1] == f"ringside: control API {url}/_ringside"
     (line,) = await _read_until(proc, "ringside: control token")
     token, token_file = re.fullmatch(r"ringside: control token (\S+) \(also in (\S+);.*", line).groups()
@@ -100,7 +101,9 @@ async def test_serve_plain(processes, tmp_path):
 
 async def test_serve_tls_prints_the_ca(processes, tmp_path):
     tls_dir = tmp_path / "tls"
-    proc = await _spawn("serve", "--tls", "--tls-dir", str(tls_dir), "--users", "alice", "--clock", "virtual")
+    proc = await _spawn(
+        "serve", "--tls", "--tls-dir", str(tls_dir), "--users", "alice", "--clock", "virtual", "--loop", "asyncio"
+    )  # fmt: skip
     processes.append(proc)
     lines = await _read_until(proc, "ringside: CA certificate")
     url = re.search(r"listening on (https://127\.0\.0\.1:\d+)", "\n".join(lines)).group(1)
@@ -111,6 +114,7 @@ async def test_serve_tls_prints_the_ca(processes, tmp_path):
         assert reply.status == 200
     code, out = await _stop(proc)
     assert code == 0 and "ringside: stopped" in out
+    assert "loop asyncio" in out + "\n".join(lines)
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,9 @@ class Peer:
     def abort(self) -> None:
         self.aborted.set()
 
+    def write_backlog(self) -> int | None:
+        return 1 if self.stalled else 0  # a stalled peer's bytes pile up
+
 
 def make_hub(**config: Any) -> Hub:
     clock = VirtualClock(start=0.0)

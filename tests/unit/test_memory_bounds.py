@@ -44,6 +44,9 @@ class _Peer:
     def abort(self) -> None:
         return None
 
+    def write_backlog(self) -> int | None:
+        return 0
+
 
 async def _rest(hub: Hub, method: str, path: str, body: dict[str, object], **headers: str) -> dict[str, object]:
     request = Request(
