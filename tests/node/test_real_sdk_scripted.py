@@ -37,7 +37,8 @@ def test_ring_accept_2s_answers_two_seconds_after_initiating(served: Any, sdk: A
     assert [(r["callback"], r["call"]["status"]) for r in reports] == [("onOutgoingCallAccepted", "ongoing")]
     initiated = wall_of(served, "call", sessionId=sid, status="initiated")
     accepted = wall_of(served, "callback", tag=alice.tag, callback="onOutgoingCallAccepted")
-    assert abs((accepted - initiated) - 2.0) <= 0.05, f"accepted {accepted - initiated:.3f} s after initiating"
+    # never early; late by at most what a loaded CI machine may add (make bench measures the accuracy)
+    assert 2.0 - 0.001 <= accepted - initiated <= 2.0 + 0.3, f"accepted {accepted - initiated:.3f} s after initiating"
 
 
 def test_ring_busy_1s_rejects_with_busy(served: Any, sdk: Any) -> None:
