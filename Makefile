@@ -49,9 +49,12 @@ fuzz: $(PY_STAMP)
 	RINGSIDE_FUZZ_PHASES=examples,coverage,fuzzing RINGSIDE_FUZZ_STATEFUL=300 RINGSIDE_FUZZ_STEPS=60 \
 	RINGSIDE_FUZZ_FRAMES=3000 $(BIN)/pytest -q --timeout=3600 tests/fuzz
 
-## Speed and memory figures (printed, compared with in-run baselines).
-bench: $(PY_STAMP)
-	$(BIN)/python -m bench
+## Speed and memory figures, each beside a baseline measured in the same run (a bare aiohttp server of the
+## same wire, asyncio's call_later, the catalogue's scripted time), a ratio and a verdict; exits 1 when a
+## hard goal is missed (docs/performance.md). `make bench BENCH_ARGS="--no-js"`, `BENCH_ARGS=--quick`.
+BENCH_ARGS ?=
+bench: $(PY_STAMP) $(JS_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## Soak: `ringside serve` (default limits) under call cycles for SOAK_SECONDS (default 600); fails if RSS
 ## or open fds grow beyond docs/reliability.md's bounds after warm-up. `SOAK_SECONDS=3600 make soak`.

@@ -219,8 +219,13 @@ def start_server(extra: list[str]) -> tuple[subprocess.Popen[str], str, dict[str
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
-    url, headers = "", {}
+
+    def drain() -> None:
+        for line in process.stdout or ():
+            lines.put(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    url, headers = "", dict[str, str]()
     deadline = time.monotonic() + 30
     while not headers and (left := deadline - time.monotonic()) > 0:
         try:  # once listening, the rest of the banner comes at once (a server without a control token has none)
