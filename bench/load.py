@@ -302,15 +302,25 @@ class Idle:
         return (self.rss_kib[sockets] - self.rss_before_kib) / sockets if sockets else math.nan
 
 
-async def idle_sockets(server: ServerProcess, uids: list[str], counts: Sequence[int], *, concurrency: int = 64) -> Idle:
+async def idle_sockets(
+    server: ServerProcess, uids: list[str], counts: Sequence[int], *, concurrency: int = 64, warm: int = 0
+) -> Idle:
     """Log users in and leave their authenticated sockets open (REST connections closed), reading the
     server's RSS once each count in ``counts`` (ascending) is reached; ``uids`` has the largest count.
 
     The server is fresh (its users already created) and does nothing else meanwhile; it is stopped here,
-    after the sockets are closed."""
+    after the sockets are closed. ``warm`` more logins with a socket, opened first and counted in the
+    "before" figure, fill what a server keeps a bounded amount of (ringside's journal ring) and warm the
+    allocator, so the figure is what one more idle socket costs, not a one-off fill spread over them."""
+    warming = [Device(server.url, uid, f"warm-{uid}") for uid in uids[:warm]]
     devices = [Device(server.url, uid, f"idle-{uid}") for uid in uids]
     rss: dict[int, int] = {}
     try:
+        try:
+            await _each(warming, concurrency, keep_http=False)
+        except (LoadError, OSError) as exc:
+            server.check_alive()
+            raise LoadError(f"{server.kind} (warm-up): {exc}") from exc
         before, opened = server.rss_kib(), 0
         for count in sorted(counts):
             try:
@@ -322,7 +332,7 @@ async def idle_sockets(server: ServerProcess, uids: list[str], counts: Sequence[
             server.check_alive()
             rss[count] = server.rss_kib()
     finally:
-        for device in devices:
+        for device in [*warming, *devices]:
             device.close()
         await server.aclose()
     return Idle(before, rss)

@@ -70,12 +70,14 @@ class _CloseMark:
     code: int
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Device:
     """One connected device: a WebSocket that authenticated (or is about to).
 
-    A socket device has its own outbox and writer task, so a device that stops reading holds up
-    nobody but itself; a scripted user's virtual device is in-process and takes frames inline.
+    A socket device has its own outbox and, while it has frames to write, its own writer task, so a
+    device that stops reading holds up nobody but itself; a scripted user's virtual device is in-process
+    and takes frames inline. An idle device holds no task, event or queue (docs/performance.md: memory
+    per idle socket).
     """
 
     conn_id: int
@@ -87,20 +89,34 @@ class Device:
     frames_received: int = 0
     scripted: bool = False
     origin: str | None = None
-    outbox: deque[str | _CloseMark] = field(default_factory=deque)
+    outbox: deque[str | _CloseMark] | None = None  #: frames waiting for the writer (made on the first)
     unsent: int = 0  #: frames journaled as sent but dropped from the outbox when the socket closed
     closing: bool = False  #: the server is closing it: no more frames are taken
     close_code: int | None = None  #: the code the server closed it with
-    task: asyncio.Task[None] | None = None  #: the writer; None for in-process devices
+    task: asyncio.Task[None] | None = None  #: the writer, while the outbox has frames
     closer: asyncio.Task[None] | None = None  #: the server's close of the socket, once started
-    closed: asyncio.Event = field(default_factory=asyncio.Event)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    is_closed: bool = False  #: the connection is gone (closed or aborted)
+    _closed: asyncio.Event | None = None  #: made only for someone who waits for the close
     auth_timer: asyncio.TimerHandle | None = None
 
     @property
     def queued(self) -> int:
         """Frames waiting to be written."""
-        return sum(1 for item in self.outbox if isinstance(item, str))
+        return sum(1 for item in self.outbox if isinstance(item, str)) if self.outbox else 0
+
+    def mark_closed(self) -> None:
+        """The connection is gone: wake whoever waits in :meth:`wait_closed`."""
+        self.is_closed = True
+        if self._closed is not None:
+            self._closed.set()
+
+    async def wait_closed(self) -> None:
+        """Return once the connection is gone."""
+        if self.is_closed:
+            return
+        if self._closed is None:
+            self._closed = asyncio.Event()
+        await self._closed.wait()
 
     def describe(self) -> Json:
         """The control API's view of this device."""
@@ -232,7 +248,6 @@ class Hub:
         self.journal.record("ws.open", conn=device.conn_id, origin=origin, scripted=scripted)
         if not scripted:
             loop = asyncio.get_running_loop()
-            device.task = loop.create_task(self._write(device), name=f"ringside-writer-{device.conn_id}")
             # Real time, not the server clock: an idle socket costs real resources whatever the clock says.
             device.auth_timer = loop.call_later(self.config.auth_deadline, self._auth_expired, device)
         return device
@@ -278,7 +293,7 @@ class Hub:
             device.task.cancel()
         device.closing = True
         self._drop_outbox(device)
-        device.closed.set()
+        device.mark_closed()
         self.journal.record(
             "ws.close",
             conn=device.conn_id,
@@ -349,10 +364,10 @@ class Hub:
         for hook in self.outbound_hooks if apply_hooks else []:
             frames = [out for f in frames for out in await hook(device, f)]
         for out in frames:
-            if device.task is not None:
+            if not device.scripted:
                 if device.closing:
                     continue
-                if device.queued >= self.config.send_queue:
+                if device.outbox is not None and len(device.outbox) >= self.config.send_queue:
                     self._evict(device, "queue-full")
                     continue
             self.journal.record(
@@ -364,9 +379,8 @@ class Hub:
             if out is not encoded_frame:  # frames are not changed once sent, so identity is enough
                 data = encode_text(out)  # strict JSON: never NaN
                 self._encoded = (out, data)
-            if device.task is not None:
-                device.outbox.append(data)
-                device.wake.set()
+            if not device.scripted:
+                self._queue(device, data)
                 continue
             try:  # an in-process device (a scripted user): it cannot stall
                 await device.peer.send_text(data)
@@ -378,20 +392,19 @@ class Hub:
     ) -> None:
         """Close ``device``'s connection: now (its unwritten frames dropped), or ``after_frames`` already
         queued (a fault's close-after, an auth failure's reply). Returns once it closed or was aborted."""
-        if device.task is None:  # in-process
+        if device.scripted:  # in-process
             await device.peer.close(reason, code=code)
             return
-        if device.closed.is_set():
+        if device.is_closed:
             return
         if not device.closing:
             device.closing = True
             device.close_code = code
             if after_frames:
-                device.outbox.append(_CloseMark(reason, code))
-                device.wake.set()
+                self._queue(device, _CloseMark(reason, code))
             else:
                 self._close_now(device, reason, code)
-        await device.closed.wait()
+        await device.wait_closed()
 
     async def close_all(self, reason: str) -> None:
         """Close every socket device at once; each is closed or aborted within :data:`CLOSE_DEADLINE`."""
@@ -430,9 +443,11 @@ class Hub:
 
     def _drop_outbox(self, device: Device) -> None:
         """Forget the frames not yet written (they count as unsent; close marks just go)."""
-        device.unsent += device.queued
-        device.frames_sent -= device.queued
-        device.outbox.clear()
+        queued = device.queued
+        device.unsent += queued
+        device.frames_sent -= queued
+        if device.outbox is not None:
+            device.outbox.clear()
 
     def _close_now(self, device: Device, reason: str, code: int) -> None:
         """Stop the writer (its frames dropped) and close the socket in a task of its own."""
@@ -458,15 +473,31 @@ class Hub:
             if not handshake.done() or handshake.cancelled() or handshake.exception() is not None:
                 handshake.cancel()
                 device.peer.abort()
-            device.closed.set()
+            device.mark_closed()
+
+    def _queue(self, device: Device, item: str | _CloseMark) -> None:
+        """Put ``item`` in the device's outbox, starting its writer if it has none running."""
+        if device.outbox is None:
+            device.outbox = deque()
+        device.outbox.append(item)
+        if device.task is None:
+            device.task = asyncio.get_running_loop().create_task(
+                self._write(device), name=f"ringside-writer-{device.conn_id}"
+            )
 
     async def _write(self, device: Device) -> None:
-        """The device's writer: its frames in order, each within the send deadline."""
-        while True:
-            while not device.outbox:
-                device.wake.clear()
-                await device.wake.wait()
-            item = device.outbox.popleft()
+        """The device's writer: its frames in order, each within the send deadline; it ends when the
+        outbox is empty (the next frame starts another), so an idle socket costs no task."""
+        try:
+            await self._drain(device)
+        finally:
+            if device.task is asyncio.current_task():
+                device.task = None
+
+    async def _drain(self, device: Device) -> None:
+        outbox = device.outbox
+        while outbox:
+            item = outbox.popleft()
             if isinstance(item, _CloseMark):
                 self._start_closer(device, item.reason, item.code)
                 return
