@@ -4,53 +4,124 @@ Every operation takes ``now`` and returns an :class:`Outcome`: the REST reply pl
 frames to deliver (to every device of the named users: the echo rule stamps each frame with the acting
 device's ``resource``, and the acting device drops its own echo). The aiohttp edge, scripted users and
 the control API all act through these same methods, so the journal shows every actor alike.
+
+The reply and frames are laid out when first read, once per event however many devices hear it
+(:class:`~mockserver.core.messages.CallMessage`); what they show is fixed at the move.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
 from typing import Any
 
-from mockserver.core import messages
 from mockserver.core.directory import Directory, IdSource, User, check_id
 from mockserver.core.errors import ErrorCode, RingsideError
 from mockserver.core.machine import (
+    NO_DECLINES,
     SYSTEM_ACTOR,
     CallEvent,
     CallRecord,
     MemberDeclined,
-    MemberJoined,
     StatusChanged,
     handle,
     ring_deadline,
+    tuple_new,
 )
-from mockserver.core.states import CallStatus, Kind, Move
+from mockserver.core.messages import (
+    SYSTEM_DEVICE,
+    CallMessage,
+    GroupView,
+    Scene,
+    UserView,
+    group_view,
+    user_view,
+)
+from mockserver.core.states import TERMINAL, CallStatus, Kind, Move
 
 Json = dict[str, Any]
 
-#: The ``deviceId`` stamped on frames the server sends on its own behalf (ring expiry).
-SYSTEM_DEVICE = "ringside-system"
 #: The call types a call may have (the SDK's CALL_TYPE).
 CALL_TYPES = ("audio", "video")
-_SYSTEM_USER = User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0)
+_SYSTEM_VIEW = user_view(User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0), online=True)
+#: What a client may send as a call's status, by its wire value.
+_MOVES: dict[str, Move] = {m.value: m for m in Move}
+_KINDS: dict[str, Kind] = {k.value: k for k in Kind}
+_USER, _INITIATED, _ONGOING = Kind.USER, CallStatus.INITIATED, CallStatus.ONGOING
 
 
-@dataclass(frozen=True, kw_only=True)
 class Delivery:
-    """One WebSocket frame for every device of ``uids``."""
+    """One WebSocket frame for every device of ``uids``; the frame is laid out the first time it is read."""
 
-    uids: tuple[str, ...]
-    frame: Json
+    __slots__ = ("message", "uids")
+
+    def __init__(self, uids: tuple[str, ...], message: CallMessage) -> None:
+        self.uids = uids
+        self.message = message  #: the call message the frame carries
+
+    @property
+    def frame(self) -> Json:
+        """The frame (the same object every time it is read)."""
+        return self.message.frame()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Delivery):
+            return NotImplemented
+        return self.uids == other.uids and self.message == other.message
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Delivery(uids={self.uids!r}, message={self.message!r})"
 
 
-@dataclass(frozen=True, kw_only=True)
 class Outcome:
-    """What one accepted call move produced."""
+    """What one accepted call move produced: the new record and its events, then (laid out when first
+    read, from the move's :class:`Scene`) the REST reply and the frames to deliver."""
 
-    call: CallRecord
-    reply: Json  #: the REST reply's ``data`` (a call message)
-    deliveries: list[Delivery] = field(default_factory=list)
-    events: list[CallEvent] = field(default_factory=list)
+    __slots__ = ("_deliveries", "_scene", "call", "events")
+
+    def __init__(self, call: CallRecord, events: list[CallEvent], scene: Scene) -> None:
+        self.call = call
+        self.events = events
+        self._scene = scene
+        self._deliveries: list[Delivery] | None = None
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """One frame per event, in order, each for every device of the users who hear of it."""
+        deliveries = self._deliveries
+        if deliveries is None:
+            deliveries = self._deliveries = self._lay_out()
+        return deliveries
+
+    @property
+    def reply(self) -> Json:
+        """The REST reply's ``data``: the first event's call message (the first frame's ``body``)."""
+        deliveries = self.deliveries
+        return deliveries[0].message.body() if deliveries else {}
+
+    def _lay_out(self) -> list[Delivery]:
+        call, scene = self.call, self._scene
+        deliveries: list[Delivery] = []
+        for message_id, event in enumerate(self.events, scene[3]):
+            if isinstance(event, StatusChanged):
+                status, uids = event.status, call.parties
+            elif isinstance(event, MemberDeclined):
+                status, uids = event.status, (event.member,)
+            else:
+                status, uids = _ONGOING, (event.member,)
+            deliveries.append(Delivery(uids, CallMessage(call, status, message_id, scene)))
+        return deliveries
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return (self.call, self.events, self.deliveries) == (other.call, other.events, other.deliveries)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Outcome(call={self.call!r}, events={self.events!r})"
 
 
 class Backend:
@@ -103,6 +174,8 @@ class Backend:
         #: the ended calls, in the order they ended, with when (what :meth:`trim` forgets from the front)
         self.ended: dict[str, float] = {}
         self.online: set[str] = set()
+        #: message ids: 1, 2, 3, ... one per call message (a C counter: every move takes one)
+        self._message_ids = itertools.count(1)
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -141,15 +214,17 @@ class Backend:
     ) -> Outcome:
         """``POST /calls``: ``actor`` calls a user or group; it rings even if the callee is busy."""
         caller = self.directory.user(actor)
-        if receiver_type not in (Kind.USER, Kind.GROUP):
+        try:
+            kind = _KINDS[receiver_type]
+        except (KeyError, TypeError):
             raise RingsideError(
                 ErrorCode.VALIDATION_FAILED, "receiverType must be 'user' or 'group'", {"receiverType": receiver_type}
-            )
+            ) from None
         if call_type not in CALL_TYPES:
             raise RingsideError(ErrorCode.VALIDATION_FAILED, "type must be 'audio' or 'video'", {"type": call_type})
-        kind = Kind(receiver_type)
-        check_id(receiver, "receiver")
-        if kind is Kind.USER:
+        if receiver not in (self.directory.users if kind is _USER else self.directory.groups):
+            check_id(receiver, "receiver")  # (every id in the directory passed it when it was added)
+        if kind is _USER:
             if receiver not in self.directory.users:
                 raise RingsideError(ErrorCode.RECEIVER_NOT_FOUND, f"no user {receiver!r}", {"receiver": receiver})
             if receiver == actor:
@@ -167,49 +242,50 @@ class Backend:
             if not ringing:
                 raise RingsideError(ErrorCode.GROUP_EMPTY, "nobody else is in the group", {"guid": receiver})
         session_id = f"v1.{self.region}.{self.app_id}.{self.ids.next('session', 40)}"
-        call = CallRecord(
-            session_id=session_id,
-            kind=kind,
-            call_type=call_type,
-            caller=caller.uid,
-            receiver=receiver,
-            ringing=ringing,
-            initiated_at=now,
-            metadata=metadata,
-            last_actor=caller.uid,
-            engaged_when_rung=tuple(uid for uid in ringing if self.engaged(uid)),
-        )
-        self._store(call, now)
+        engaged = tuple(uid for uid in ringing if self.engaged(uid)) if self.live else ()
+        # CallRecord(session_id=..., kind=..., ...), spelt out: see machine.tuple_new
+        call: CallRecord = tuple_new(
+            CallRecord,
+            (session_id, kind, call_type, actor, receiver, ringing, now, _INITIATED, None, None, (), NO_DECLINES,
+             engaged, metadata, actor),
+        )  # fmt: skip
+        self.calls[session_id] = self.live[session_id] = call  # self._store() for a ringing call
+        if self.max_ended_calls is not None or self.call_retention is not None:
+            self.trim(now)
         caller.last_active_at = now
-        event = StatusChanged(session_id=session_id, status=CallStatus.INITIATED, actor=actor, at=now)
-        return self._outcome(call, [event], now=now, resource=resource)
+        event: StatusChanged = tuple_new(StatusChanged, (session_id, _INITIATED, actor, now))
+        return self._outcome(call, [event], actor, now, resource)
 
     def update(self, actor: str, session_id: str, status: str, *, now: float, resource: str | None) -> Outcome:
         """``PUT /calls/{sessionId}``: ``actor`` moves the call to ``status``."""
         try:
-            move = Move(status)
-        except ValueError:
+            move = _MOVES[status]
+        except (KeyError, TypeError):
             raise RingsideError(
                 ErrorCode.INVALID_STATUS,
                 f"status {status!r} cannot be sent; one of {', '.join(m.value for m in Move)}",
                 {"status": status},
             ) from None
-        call = self.call(session_id)
-        user = None if actor == SYSTEM_ACTOR else self.directory.user(actor)
+        call = self.calls.get(session_id)
+        if call is None:
+            call = self.call(session_id)  # raises ERR_CALL_NOT_FOUND
+        user = None if actor == SYSTEM_ACTOR else (self.directory.users.get(actor) or self.directory.user(actor))
         new, events = handle(call, move, actor=actor, now=now)
-        self._store(new, now)
+        self._store(session_id, new, now)
         if user is not None:
             user.last_active_at = now
-        return self._outcome(new, events, now=now, resource=resource)
+        return self._outcome(new, events, actor, now, resource)
 
-    def _store(self, call: CallRecord, now: float) -> None:
-        self.calls[call.session_id] = call
-        if call.status.terminal:
-            self.live.pop(call.session_id, None)
-            self.ended.setdefault(call.session_id, call.ended_at if call.ended_at is not None else now)
+    def _store(self, sid: str, call: CallRecord, now: float) -> None:
+        self.calls[sid] = call
+        if call.status in TERMINAL:
+            self.live.pop(sid, None)
+            ended_at = call.ended_at
+            self.ended.setdefault(sid, ended_at if ended_at is not None else now)
         else:
-            self.live[call.session_id] = call
-        self.trim(now)
+            self.live[sid] = call
+        if self.max_ended_calls is not None or self.call_retention is not None:  # else trim() is a no-op
+            self.trim(now)
 
     def trim(self, now: float) -> list[str]:
         """Forget ended calls beyond the count limit or ended more than the retention ago; returns their ids.
@@ -242,49 +318,63 @@ class Backend:
 
     # -- fan-out ---------------------------------------------------------------------------------
 
-    def _entity_of(self, uid: str) -> Json:
+    def _view_of(self, uid: str) -> UserView:
         if uid == SYSTEM_ACTOR:
-            return messages.user_entity(_SYSTEM_USER, online=True)
-        return messages.user_entity(self.directory.user(uid), online=uid in self.online)
+            return _SYSTEM_VIEW
+        user = self.directory.users.get(uid)
+        if user is None:
+            user = self.directory.user(uid)  # raises ERR_UID_NOT_FOUND
+        return (user.__dict__.copy(), uid in self.online)  # user_view(), inlined: two or three per move
 
-    def _receiver_entity(self, call: CallRecord) -> Json:
-        if call.kind is Kind.GROUP:
-            return messages.group_entity(self.directory.groups[call.receiver])
-        return self._entity_of(call.receiver)
+    def _receiver_view(self, call: CallRecord) -> UserView | GroupView:
+        if call.kind is _USER:
+            return self._view_of(call.receiver)
+        return group_view(self.directory.groups[call.receiver])
 
     def message_for(
         self, call: CallRecord, status: CallStatus, actor: str, *, now: float, resource: str | None
     ) -> Json:
         """A fresh call message announcing ``status`` of ``call`` as done by ``actor``."""
-        return messages.call_message(
-            call,
-            status=status,
-            actor=self._entity_of(actor),
-            caller=self._entity_of(call.caller),
-            receiver=self._receiver_entity(call),
-            message_id=self.ids.count("message"),
-            now=now,
-            resource=resource,
-        )
+        caller, receiver = self._view_of(call.caller), self._receiver_view(call)
+        by = caller if actor == call.caller else self._view_of(actor)
+        message_id = next(self._message_ids)
+        return CallMessage(
+            call, status, message_id, (by, caller, receiver, message_id, now, resource, self.app_id)
+        ).body()
 
-    def _outcome(self, call: CallRecord, events: list[CallEvent], *, now: float, resource: str | None) -> Outcome:
-        stamp = resource or SYSTEM_DEVICE
-        deliveries: list[Delivery] = []
-        reply: Json = {}
-        for event in events:
-            if isinstance(event, StatusChanged):
-                body = self.message_for(call, event.status, event.actor, now=now, resource=resource)
-                uids = call.parties
-            elif isinstance(event, MemberDeclined):
-                body = self.message_for(call, event.status, event.member, now=now, resource=resource)
-                uids = (event.member,)
-            else:
-                assert isinstance(event, MemberJoined)
-                body = self.message_for(call, CallStatus.ONGOING, event.member, now=now, resource=resource)
-                uids = (event.member,)
-            reply = reply or body
-            deliveries.append(Delivery(uids=uids, frame=messages.ws_call_frame(self.app_id, body, device_stamp=stamp)))
-        return Outcome(call=call, reply=reply, deliveries=deliveries, events=list(events))
+    def _outcome(
+        self, call: CallRecord, events: list[CallEvent], actor: str, now: float, resource: str | None
+    ) -> Outcome:
+        """The outcome of ``actor``'s move (every event of a move is the mover's). What its messages will
+        show is taken now (:class:`Scene`); laying them out waits until someone reads the reply or a frame."""
+        users, online = self.directory.users, self.online
+        caller_uid, receiver_uid = call.caller, call.receiver  # (a named tuple's field is a descriptor call)
+        # self._view_of() of the caller and the callee, inlined for the usual case (a known user)
+        user = users.get(caller_uid)
+        caller = (
+            self._view_of(caller_uid)
+            if user is None or caller_uid == SYSTEM_ACTOR
+            else (user.__dict__.copy(), caller_uid in online)
+        )
+        callee: UserView | None = None
+        if call.kind is _USER:
+            user = users.get(receiver_uid)
+            callee = (
+                self._view_of(receiver_uid)
+                if user is None or receiver_uid == SYSTEM_ACTOR
+                else (user.__dict__.copy(), receiver_uid in online)
+            )
+        receiver = group_view(self.directory.groups[receiver_uid]) if callee is None else callee
+        if actor == caller_uid:
+            by = caller
+        elif callee is not None and actor == receiver_uid:
+            by = callee
+        else:
+            by = self._view_of(actor)
+        first_id = next(self._message_ids)
+        for _ in events[1:]:
+            next(self._message_ids)
+        return Outcome(call, events, (by, caller, receiver, first_id, now, resource, self.app_id))
 
     def snapshot(self, call: CallRecord) -> Json:
         """The control API's view of one call: its state plus what the server knows about busy-ness."""

@@ -48,7 +48,14 @@ class CallStatus(StrEnum):
     @property
     def terminal(self) -> bool:
         """A terminal call accepts no move."""
-        return self not in (CallStatus.INITIATED, CallStatus.ONGOING)
+        return self in TERMINAL
+
+
+#: The statuses of a call that is over (``status in TERMINAL`` is what ``status.terminal`` says, minus
+#: an enum property lookup: the hot path uses the set).
+TERMINAL: frozenset[CallStatus] = frozenset(
+    {CallStatus.ENDED, CallStatus.REJECTED, CallStatus.BUSY, CallStatus.CANCELLED, CallStatus.UNANSWERED}
+)
 
 
 class Move(StrEnum):
@@ -62,8 +69,9 @@ class Move(StrEnum):
     END = "ended"
 
 
-class Role(Enum):
-    """The acting party's relation to the call."""
+class Role(StrEnum):
+    """The acting party's relation to the call (a StrEnum like the others, so it hashes at C speed in
+    the table's keys)."""
 
     CALLER = "caller"  #: the user who initiated the call
     CALLEE = "callee"  #: the called user, or a ringing member of the called group

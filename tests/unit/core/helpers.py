@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockserver.core import SYSTEM_ACTOR, CallRecord, CallStatus, Kind, Move, Role, handle
+from mockserver.core import SYSTEM_ACTOR, SYSTEM_DEVICE, Backend, CallRecord, CallStatus, Kind, Move, Role, handle
+from mockserver.core import messages as M
+from mockserver.core.backend import Outcome
+from mockserver.core.directory import User
+from mockserver.core.machine import MemberDeclined, MemberJoined, StatusChanged
 
 #: When every test call is initiated (any value works; a round one reads well in failures).
 T0 = 1_000.0
@@ -97,3 +101,45 @@ def actor_with_role(call: CallRecord, role: Role) -> str:
         Role.SYSTEM: SYSTEM_ACTOR,
         Role.OUTSIDER: OUTSIDER,
     }[role]
+
+
+# -- the eager layout the backend used to build at every move -------------------------------------
+
+
+def entity_of(backend: Backend, uid: str) -> dict:
+    if uid == SYSTEM_ACTOR:
+        return M.user_entity(User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0), online=True)
+    return M.user_entity(backend.directory.users[uid], online=uid in backend.online)
+
+
+def eager(backend: Backend, outcome: Outcome, resource: str | None) -> list[dict]:
+    """The frames the old eager code built at the move, from the directory as it is now; message ids are
+    the ones the outcome's frames carry (asserted consecutive)."""
+    call = outcome.call
+    caller = entity_of(backend, call.caller)
+    if call.kind is Kind.GROUP:
+        receiver = M.group_entity(backend.directory.groups[call.receiver])
+    else:
+        receiver = entity_of(backend, call.receiver)
+    first = int(outcome.deliveries[0].frame["body"]["id"])
+    frames = []
+    for offset, event in enumerate(outcome.events):
+        if isinstance(event, StatusChanged):
+            status, actor = event.status, event.actor
+        elif isinstance(event, MemberDeclined):
+            status, actor = event.status, event.member
+        else:
+            assert isinstance(event, MemberJoined)
+            status, actor = CallStatus.ONGOING, event.member
+        body = M.call_message(
+            call,
+            status=status,
+            actor=entity_of(backend, actor),
+            caller=caller,
+            receiver=receiver,
+            message_id=first + offset,
+            now=event.at,
+            resource=resource,
+        )
+        frames.append(M.ws_call_frame(backend.app_id, body, device_stamp=resource or SYSTEM_DEVICE))
+    return frames

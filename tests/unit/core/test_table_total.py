@@ -10,7 +10,7 @@ import copy
 
 import hypothesis.strategies as st
 import pytest
-from helpers import CALLER, GROUP, T0, group_call, reach, user_call
+from helpers import CALLER, GROUP, T0, eager, group_call, reach, user_call
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
@@ -293,6 +293,8 @@ class BackendMachine(RuleBasedStateMachine):
                     assert isinstance(happened, MemberDeclined | MemberJoined)
                     assert delivery.uids == (happened.member,)
             assert outcome.reply == outcome.deliveries[0].frame["body"]
+            # laid out when read, they are what the eager layout gave at the move
+            assert [d.frame for d in outcome.deliveries] == eager(self.backend, outcome, resource)
 
     @rule(
         target=sessions,
