@@ -2,23 +2,43 @@
 /**
  * One CometChat SDK instance in its own process (the SDK is a singleton).
  *
- * Started by service.js with child_process.fork(); its configuration (the body of the harness'
- * `POST /`) arrives in the RINGSIDE_INSTANCE_CONFIG environment variable so that everything
- * that must happen before the SDK is loaded (browser globals, the virtual clock) can happen
- * synchronously at start-up. TLS trust comes from NODE_EXTRA_CA_CERTS=<server.caFile>, set by
- * the parent in this process' environment.
+ * Started by service.js with child_process.fork(), usually ahead of time: the service keeps a few
+ * of these processes warm (see service.js, "warm pool"). Everything that does not depend on the
+ * instance's configuration happens at start-up: the browser globals, loading `ws`, fake-timers,
+ * the SDK bundle and Node's fetch implementation (undici), and building the TLS root store. The
+ * configuration (the body of the harness' `POST /`) then arrives as the first IPC message, or in
+ * the RINGSIDE_INSTANCE_CONFIG environment variable when the process is started by hand.
+ * TLS trust comes from NODE_EXTRA_CA_CERTS=<server.caFile>, set by the parent in this process'
+ * environment when it forked it.
  *
- * IPC, parent -> child: {type: "command", id, command, params}
- *      child -> parent: {type: "ready"} | {type: "initError", error}
+ * Loading the SDK before the configuration is safe because loading it has no effect that the
+ * configuration could change: the bundle calls no timer, reads no clock and no storage while it
+ * loads, and captures no timer function (tests/node checks this for the pinned version). Its
+ * timers and Date are looked up when called, so the virtual clock, installed once the
+ * configuration says so, still gets every SDK timer. Each process serves one instance only.
+ *
+ * IPC, parent -> child: {type: "config", config}          (once, first)
+ *                       {type: "command", id, command, params}
+ *                       {type: "usage"}                    (RINGSIDE_ADAPTER_TRACE only)
+ *      child -> parent: {type: "warm"}                     (start-up work done, no config yet)
+ *                       {type: "usage", cpu, uptimeMs}
+ *                       {type: "ready"} | {type: "initError", error}
  *                       {type: "reply", id, response: {ok, result} | {ok:false, error}}
  *                       {type: "reply", id, protocolError: {status, code, message}}
  */
 
-const { performance } = require('node:perf_hooks');
+// First: later requires of npm modules (ws, fake-timers, the SDK) use V8's code cache.
+require('./compile-cache').install();
 
-const cfg = JSON.parse(process.env.RINGSIDE_INSTANCE_CONFIG || '{}');
+const { performance } = require('node:perf_hooks');
+const tls = require('node:tls');
+
 const polyfill = require('./polyfill');
 const { io } = polyfill;
+const { installVirtualClock } = require('./virtual-clock');
+
+/** The instance's configuration; set once by configure(). */
+let cfg = {};
 
 /** Wait this long (real ms) at most for the I/O of a command to settle. */
 const SETTLE_CAP_MS = Number(process.env.RINGSIDE_SETTLE_CAP_MS || 10000);
@@ -31,21 +51,37 @@ const CALLBACK_RETRY_FIRST_MS = 50;
 const CALLBACK_RETRY_MAX_MS = 1000;
 const CALLBACK_RETRY_BUDGET_MS = Number(process.env.RINGSIDE_CALLBACK_RETRY_BUDGET_MS || 5000);
 
-const realFetch = polyfill.install({ downgradeTls: cfg.server && cfg.server.tls === false });
+const realFetch = polyfill.install();
 
 // Real timers for our own waiting, captured before the fake clock replaces the globals.
 const realSetTimeout = globalThis.setTimeout;
 const sleepReal = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Set by configure() when the instance runs on virtual time. */
 let vclock = null;
-if (cfg.clock && cfg.clock.mode === 'virtual') {
-  const { installVirtualClock } = require('./virtual-clock');
-  vclock = installVirtualClock(Math.round(Number(cfg.clock.now) * 1000));
+
+const { CometChat } = require('@cometchat/chat-sdk-javascript');
+
+/**
+ * Start-up work that needs no configuration: Node loads its fetch implementation (undici) on the
+ * first fetch() and builds the TLS root store (with NODE_EXTRA_CA_CERTS) for the first secure
+ * context. Done now, while the process waits in the pool, instead of during the first login.
+ */
+async function warmUp() {
+  const resp = await realFetch('data:text/plain,ringside');
+  await resp.arrayBuffer();
+  tls.createSecureContext();
 }
 
-// Loaded only now: the SDK must see the fake timers and the browser globals from the start.
-const { CometChat } = require('@cometchat/chat-sdk-javascript');
+/** Apply the instance's configuration (once): TLS downgrade, then the virtual clock if asked for. */
+function configure(config) {
+  cfg = config || {};
+  polyfill.setDowngradeTls(cfg.server && cfg.server.tls === false);
+  if (cfg.clock && cfg.clock.mode === 'virtual') {
+    vclock = installVirtualClock(Math.round(Number(cfg.clock.now) * 1000));
+  }
+}
 
 process.on('uncaughtException', (e) => log('uncaught exception', e && e.stack ? e.stack : e));
 process.on('unhandledRejection', (e) => log('unhandled rejection', e && e.stack ? e.stack : e));
@@ -460,17 +496,44 @@ async function start() {
   await CometChat.init(cfg.appId, settings);
 }
 
+const warm = warmUp().catch((e) => log('warm-up failed', e && e.stack ? e.stack : e));
+let configured = false;
+
+/** Configure, init the SDK, and tell the parent. */
+async function begin(config) {
+  configured = true;
+  await warm;
+  configure(config);
+  try {
+    await start();
+    process.send({ type: 'ready', pid: process.pid });
+  } catch (e) {
+    process.send({ type: 'initError', error: errorToJson(e) });
+  }
+}
+
 process.on('message', async (msg) => {
-  if (!msg || msg.type !== 'command') return;
+  if (!msg) return;
+  if (msg.type === 'config') {
+    if (!configured) begin(msg.config);
+    return;
+  }
+  if (msg.type === 'usage') {
+    // RINGSIDE_ADAPTER_TRACE: this process' CPU time so far (the service logs it before the kill).
+    process.send({ type: 'usage', cpu: process.cpuUsage(), uptimeMs: performance.now() });
+    return;
+  }
+  if (msg.type !== 'command') return;
   const out = await runCommand(msg.command, msg.params);
   process.send({ type: 'reply', id: msg.id, ...out });
 });
 
 process.on('disconnect', () => process.exit(0));
 
-start().then(
-  () => process.send({ type: 'ready', pid: process.pid }),
-  (e) => process.send({ type: 'initError', error: errorToJson(e) }),
-);
+if (process.env.RINGSIDE_INSTANCE_CONFIG) {
+  begin(JSON.parse(process.env.RINGSIDE_INSTANCE_CONFIG));
+} else {
+  warm.then(() => process.send({ type: 'warm', pid: process.pid }));
+}
 
 module.exports = { callToJson, errorToJson };

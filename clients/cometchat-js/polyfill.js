@@ -130,6 +130,9 @@ function parseJson(text) {
  * `framesReceived === framesDispatched` whenever no handler is on the stack.
  */
 class RingsideWebSocket extends WS.WebSocket {
+  /** Rewrite wss:// to ws:// (set by install / setDowngradeTls). */
+  static downgradeTls = false;
+
   constructor(url, protocols, options) {
     if (RingsideWebSocket.downgradeTls && typeof url === 'string') url = url.replace(/^wss:/i, 'ws:');
     super(url, protocols, options);
@@ -192,9 +195,10 @@ class RingsideWebSocket extends WS.WebSocket {
  * Wrap a fetch implementation: drop `referrer`, count the request as in flight until its body
  * has been read completely (the SDK then parses it from memory), remember `resource`.
  */
-function makeTrackedFetch(realFetch, { downgradeTls = false } = {}) {
+function makeTrackedFetch(realFetch, options = {}) {
+  const downgradeTls = () => (options.downgradeTls === undefined ? RingsideWebSocket.downgradeTls : options.downgradeTls);
   return async function fetch(input, init) {
-    if (downgradeTls && typeof input === 'string') input = input.replace(/^https:/i, 'http:');
+    if (downgradeTls() && typeof input === 'string') input = input.replace(/^https:/i, 'http:');
     const opts = init ? { ...init } : {};
     delete opts.referrer;
     const headers = opts.headers;
@@ -220,11 +224,20 @@ function makeTrackedFetch(realFetch, { downgradeTls = false } = {}) {
 }
 
 /**
- * Install the browser globals. Idempotent. Returns the un-wrapped Node fetch.
  * `downgradeTls`: for a mock served without TLS, rewrite the SDK's hard-coded https:// and
- * wss:// to http:// and ws:// (the SDK itself has no option for that).
+ * wss:// to http:// and ws:// (the SDK itself has no option for that). Read at each request /
+ * socket, so a pooled process can install the globals before it knows its server.
+ */
+function setDowngradeTls(downgradeTls) {
+  RingsideWebSocket.downgradeTls = Boolean(downgradeTls);
+}
+
+/**
+ * Install the browser globals. Idempotent. Returns the un-wrapped Node fetch.
+ * Nothing here depends on the instance's configuration except `downgradeTls` (see setDowngradeTls).
  */
 function install({ userAgent = 'ringside-cometchat-js/0.1 (Node.js; Linux)', downgradeTls = false } = {}) {
+  setDowngradeTls(downgradeTls);
   if (globalThis.__ringsidePolyfill) return globalThis.__ringsidePolyfill.realFetch;
   const realFetch = globalThis.fetch.bind(globalThis);
   const g = globalThis;
@@ -277,11 +290,10 @@ function install({ userAgent = 'ringside-cometchat-js/0.1 (Node.js; Linux)', dow
     visibilityState: 'visible',
     hidden: false,
   };
-  RingsideWebSocket.downgradeTls = downgradeTls;
   g.WebSocket = RingsideWebSocket;
-  g.fetch = makeTrackedFetch(realFetch, { downgradeTls });
+  g.fetch = makeTrackedFetch(realFetch);
   g.__ringsidePolyfill = { realFetch };
   return realFetch;
 }
 
-module.exports = { install, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };
+module.exports = { install, setDowngradeTls, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };

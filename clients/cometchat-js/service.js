@@ -9,13 +9,16 @@
  * Everything else (instance logs) goes to stderr.
  *
  * Each instance (`POST /`) is a child process (instance.js, child_process.fork) with its own
- * copy of the SDK, started with NODE_EXTRA_CA_CERTS=<server.caFile>. Commands are forwarded
- * over IPC; the child answers with the protocol reply.
+ * copy of the SDK, started with NODE_EXTRA_CA_CERTS=<server.caFile>, usually taken from a warm
+ * pool of processes forked ahead of need (RINGSIDE_POOL_SIZE, default 3; 0 = fork on demand).
+ * The configuration and then the commands are forwarded over IPC; the child answers with the
+ * protocol reply.
  */
 
 const http = require('node:http');
 const path = require('node:path');
 const { fork } = require('node:child_process');
+const { performance } = require('node:perf_hooks');
 
 const NAME = 'ringside-cometchat-js';
 const VERSION = require('./package.json').version;
@@ -53,6 +56,23 @@ const START_TIMEOUT_MS = 20000;
 /** Real ms a DELETE waits for the SDK's logout before the child is killed anyway. */
 const LOGOUT_TIMEOUT_MS = 3000;
 
+/**
+ * RINGSIDE_ADAPTER_TRACE=<file>: at exit, append one JSON line per request (start, real ms taken,
+ * what it was) and per deleted instance (its process' CPU ms, start-up included) to <file>.
+ */
+const TRACE_FILE = process.env.RINGSIDE_ADAPTER_TRACE || '';
+const traceLines = [];
+
+/**
+ * Node options of the instance processes. `--liftoff-only`: WebAssembly is compiled by V8's
+ * baseline compiler only. The one WebAssembly module an instance runs is undici's HTTP parser
+ * (llhttp, behind fetch); without this flag V8 also compiles all of it with its optimising
+ * compiler on a background thread, about 150 ms of CPU per process that a process living for
+ * one scenario never gets back. RINGSIDE_INSTANCE_NODE_ARGS adds options (for example
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+const CHILD_EXEC_ARGV = ['--liftoff-only', ...(process.env.RINGSIDE_INSTANCE_NODE_ARGS || '').split(/\s+/).filter(Boolean)];
+
 function parsePort(argv) {
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--port' && i + 1 < argv.length) return Number(argv[i + 1]);
@@ -69,23 +89,96 @@ class ProtocolError extends Error {
   }
 }
 
-/** One SDK instance: a forked instance.js and its pending IPC requests. */
+/**
+ * One instance.js process, forked with NODE_EXTRA_CA_CERTS=<caFile> (Node reads it only at
+ * start-up, so a process serves instances of that CA only). It loads the SDK and waits for its
+ * configuration; it is given to exactly one instance, never reused.
+ */
+class Child {
+  constructor(caFile) {
+    this.caFile = caFile;
+    this.exited = false;
+    this.exitReason = null;
+    const env = { ...process.env };
+    delete env.RINGSIDE_INSTANCE_CONFIG; // the configuration comes over IPC
+    if (caFile) env.NODE_EXTRA_CA_CERTS = caFile;
+    this.process = fork(path.join(__dirname, 'instance.js'), [], {
+      env,
+      execArgv: CHILD_EXEC_ARGV,
+      stdio: ['ignore', 2, 2, 'ipc'],
+    });
+    this.process.on('exit', (code, signal) => {
+      this.exited = true;
+      this.exitReason = String(signal || code);
+    });
+  }
+
+  kill() {
+    if (!this.exited) this.process.kill('SIGKILL');
+  }
+}
+
+/**
+ * The warm pool: POOL_SIZE processes forked ahead of need, started (node, the SDK bundle, undici)
+ * while the previous scenario runs, so that `POST /` only has to send the configuration and run
+ * CometChat.init. Filled for the CA file of the latest `POST /` (none is known before the first);
+ * a process for another CA is discarded rather than used.
+ */
+const POOL_SIZE = Math.max(0, Number(process.env.RINGSIDE_POOL_SIZE ?? 3) || 0);
+const pool = [];
+let refillScheduled = false;
+let poolCaFile = null;
+
+function takeChild(caFile) {
+  while (pool.length > 0) {
+    const child = pool.shift();
+    if (!child.exited && child.caFile === caFile) return child;
+    child.kill();
+  }
+  return new Child(caFile);
+}
+
+/** Top the pool up for `caFile`, after the current request's own work (fork blocks briefly). */
+function refillPool(caFile) {
+  poolCaFile = caFile;
+  if (refillScheduled || POOL_SIZE === 0) return;
+  refillScheduled = true;
+  setImmediate(() => {
+    refillScheduled = false;
+    if (shuttingDown) return;
+    for (let i = pool.length - 1; i >= 0; i -= 1) {
+      if (pool[i].exited || pool[i].caFile !== poolCaFile) pool.splice(i, 1)[0].kill();
+    }
+    while (pool.length < POOL_SIZE) pool.push(new Child(poolCaFile));
+  });
+}
+
+/** One SDK instance: a child process given its configuration, and its pending IPC requests. */
 class Instance {
   constructor(id, config) {
     this.id = id;
     this.config = config;
     this.pending = new Map();
     this.nextRequest = 1;
-    this.exited = false;
-    const env = { ...process.env, RINGSIDE_INSTANCE_CONFIG: JSON.stringify(config) };
-    if (config.server.caFile) env.NODE_EXTRA_CA_CERTS = config.server.caFile;
-    this.child = fork(path.join(__dirname, 'instance.js'), [], {
-      env,
-      execArgv: [],
-      stdio: ['ignore', 2, 2, 'ipc'],
-    });
+    const caFile = config.server.caFile || '';
+    const child = takeChild(caFile);
+    refillPool(caFile);
+    this.childHandle = child;
+    this.child = child.process;
+    this.exited = child.exited;
     this.ready = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('instance did not start in time')), START_TIMEOUT_MS);
+      const exited = (reason) => {
+        this.exited = true;
+        clearTimeout(timer);
+        reject(new Error(`instance process exited (${reason})`));
+        for (const p of this.pending.values()) p.reject(new Error(`instance process exited (${reason})`));
+        this.pending.clear();
+      };
+      if (child.exited) {
+        exited(child.exitReason);
+        return;
+      }
       this.child.on('message', (msg) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
@@ -101,13 +194,8 @@ class Instance {
           }
         }
       });
-      this.child.on('exit', (code, signal) => {
-        this.exited = true;
-        clearTimeout(timer);
-        reject(new Error(`instance process exited (${signal || code})`));
-        for (const p of this.pending.values()) p.reject(new Error(`instance process exited (${signal || code})`));
-        this.pending.clear();
-      });
+      this.child.on('exit', (code, signal) => exited(signal || code));
+      this.child.send({ type: 'config', config });
     });
     this.ready.catch(() => {});
   }
@@ -128,11 +216,28 @@ class Instance {
         new Promise((r) => setTimeout(r, LOGOUT_TIMEOUT_MS)),
       ]);
     }
+    if (TRACE_FILE && !this.exited) await this.traceUsage();
     this.kill();
   }
 
+  /** RINGSIDE_ADAPTER_TRACE: log the child's CPU time (start-up included) before it is killed. */
+  traceUsage() {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      const onMessage = (msg) => {
+        if (msg.type !== 'usage') return;
+        this.child.off('message', onMessage);
+        clearTimeout(timer);
+        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, cpuMs: (msg.cpu.user + msg.cpu.system) / 1000, uptimeMs: msg.uptimeMs }));
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ type: 'usage' });
+    });
+  }
+
   kill() {
-    if (!this.exited) this.child.kill('SIGKILL');
+    this.childHandle.kill();
   }
 }
 
@@ -212,6 +317,7 @@ async function runCommand(inst, req, res) {
   if (!COMMANDS.has(body.command)) {
     throw new ProtocolError(400, 'UNKNOWN_COMMAND', `unknown command ${body.command}`);
   }
+  req.ringsideCommand = body.command;
   const params = body.params === undefined || body.params === null ? {} : body.params;
   if (!isObject(params)) throw new ProtocolError(400, 'BAD_REQUEST', 'params must be an object');
   let msg;
@@ -227,9 +333,13 @@ async function runCommand(inst, req, res) {
   reply(res, 200, msg.response);
 }
 
+let shuttingDown = false;
+
 function shutdown() {
+  shuttingDown = true;
   for (const inst of instances.values()) inst.kill();
   instances.clear();
+  for (const child of pool.splice(0)) child.kill();
 }
 
 async function route(req, res) {
@@ -271,7 +381,22 @@ async function route(req, res) {
   throw new ProtocolError(404, 'BAD_REQUEST', `no route ${req.method} ${url.pathname}`);
 }
 
+function traceRequest(req, res) {
+  const start = performance.now();
+  const t = Date.now();
+  res.on('finish', () => {
+    traceLines.push(
+      JSON.stringify({ t, ms: +(performance.now() - start).toFixed(2), method: req.method, path: req.url, command: req.ringsideCommand || null }),
+    );
+  });
+}
+function flushTrace() {
+  if (TRACE_FILE) traceLines.push(JSON.stringify({ t: Date.now(), serviceCpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }));
+  if (TRACE_FILE && traceLines.length) require('node:fs').appendFileSync(TRACE_FILE, traceLines.splice(0).join('\n') + '\n');
+}
+
 const server = http.createServer((req, res) => {
+  if (TRACE_FILE) traceRequest(req, res);
   route(req, res).catch((e) => {
     if (res.headersSent) return;
     if (e instanceof ProtocolError) return protocolError(res, e.status, e.code, e.message);
@@ -287,7 +412,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     process.exit(0);
   });
 }
-process.on('exit', shutdown);
+process.on('exit', () => {
+  shutdown();
+  flushTrace();
+});
 
 server.listen(parsePort(process.argv.slice(2)), '127.0.0.1', () => {
   const { port } = server.address();

@@ -1,7 +1,9 @@
 'use strict';
 /**
- * Virtual time for one instance process: @sinonjs/fake-timers, installed before the SDK is
- * required, owning setTimeout / setInterval / clearTimeout / clearInterval / Date.
+ * Virtual time for one instance process: @sinonjs/fake-timers, installed when the instance's
+ * configuration arrives (before CometChat.init; the SDK bundle, already loaded, looks the timer
+ * functions and Date up when it calls them), owning setTimeout / setInterval / clearTimeout /
+ * clearInterval / Date.
  *
  * Only the SDK's timers go to the fake clock. The global setTimeout & co. are replaced by
  * dispatchers that look at the function that called them: a call made directly from the SDK
