@@ -7,14 +7,16 @@ crashes or answers garbage raises :class:`~adapter_protocol.errors.AdapterError`
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import select
 import shlex
+import socket
 import subprocess
 import threading
-import urllib.error
+import time
 import urllib.parse
-import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,19 +74,88 @@ class CommandResult:
         return None if self.error is None else str(self.error.get("code"))
 
 
+class _Pool:
+    """Keep-alive HTTP/1.1 connections to test services, shared by every thread of the harness.
+
+    A connection is borrowed for one request and given back when the reply was read in full and the
+    service did not ask to close it; a connection the service closed while it sat idle (a restart) is
+    noticed before it is used and replaced, and one idle for :data:`KEEP_IDLE` seconds is not used
+    again (a server's keep-alive timeout — Node's is 5 s — could otherwise close it under a request
+    already on its way). Nothing is retried: a command is sent at most once, so a failure is always the
+    service's (or the network's), never hidden.
+    """
+
+    def __init__(self) -> None:
+        #: idle connections by (scheme, netloc), each with the monotonic time it was given back
+        self._idle: dict[tuple[str, str], list[tuple[http.client.HTTPConnection, float]]] = {}
+        self._lock = threading.Lock()
+
+    def borrow(self, scheme: str, netloc: str, deadline: float) -> http.client.HTTPConnection:
+        key = (scheme, netloc)
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn, since = idle.pop() if idle else (None, 0.0)
+            if conn is None:
+                factory = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+                return factory(netloc, timeout=deadline)
+            fresh = time.monotonic() - since < KEEP_IDLE
+            if fresh and conn.sock is not None and not _dropped(conn.sock):
+                conn.sock.settimeout(deadline)
+                return conn
+            conn.close()
+
+    def give_back(self, scheme: str, netloc: str, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._idle.setdefault((scheme, netloc), []).append((conn, time.monotonic()))
+
+    def forget(self, url: str) -> None:
+        """Close the idle connections to the service at ``url`` (it is going away)."""
+        parts = urllib.parse.urlsplit(url)
+        with self._lock:
+            idle = self._idle.pop((parts.scheme, parts.netloc), [])
+        for conn, _ in idle:
+            conn.close()
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """Whether an idle keep-alive connection is unusable: readable means EOF (or stray bytes)."""
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
+
+
+_POOL = _Pool()
+#: Real seconds an idle kept-alive connection is still used (well under common keep-alive timeouts).
+KEEP_IDLE = 2.0
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 def _http(method: str, url: str, body: Any = None, *, deadline: float) -> tuple[int, Any, dict[str, str]]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    parts = urllib.parse.urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    conn = _POOL.borrow(parts.scheme, parts.netloc, deadline)
     try:
-        with urllib.request.urlopen(request, timeout=deadline) as response:
-            raw = response.read()
-            status, headers = response.status, dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        raw, status, headers = exc.read(), exc.code, dict(exc.headers)
+        conn.request(method, target, body=data, headers=_JSON_HEADERS)
+        response = conn.getresponse()
+        raw = response.read()
     except TimeoutError:
+        conn.close()
         raise AdapterError(f"the test service did not answer {method} {url} within {deadline:.1f} s") from None
-    except (urllib.error.URLError, ConnectionError, OSError) as exc:
-        raise AdapterError(f"the test service is unreachable ({method} {url}): {exc}") from None
+    except (http.client.HTTPException, OSError) as exc:
+        conn.close()
+        raise AdapterError(f"the test service is unreachable ({method} {url}): {exc or type(exc).__name__}") from None
+    status, headers = response.status, dict(response.getheaders())
+    if response.will_close:
+        conn.close()
+    else:
+        _POOL.give_back(parts.scheme, parts.netloc, conn)
     if not raw:
         return status, None, headers
     try:
@@ -225,6 +296,7 @@ class AdapterService:
         """Start a spawned service again if its process died; returns whether it did."""
         if self.alive() or self.command is None:
             return False
+        _POOL.forget(self.url)
         fresh = AdapterService.spawn(self.command)
         self.url, self.info, self.process, self.stderr = fresh.url, fresh.info, fresh.process, fresh.stderr
         self.restarts += 1
@@ -254,6 +326,7 @@ class AdapterService:
             _http("DELETE", self.url + "/", deadline=3.0)
         except AdapterError:
             pass
+        _POOL.forget(self.url)
         if self.process is not None:
             try:
                 self.process.wait(timeout=5)

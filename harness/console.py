@@ -31,7 +31,7 @@ class Console:
         self.out = out or sys.stdout
         self.clock = RealClock()
         self.started = self.clock.now()
-        self.last_progress = self.started
+        self.last_progress = self.collected_at = self.started
         self.progress_every = float(config.getoption("ringside_progress_every"))
         self.total = 0
         self.done = 0
@@ -53,10 +53,23 @@ class Console:
             self._say(f"ringside: cannot collect {report.nodeid or 'the features'}: {lines[-1] if lines else ''}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.total = len(session.items)
+        if session.items or not self.config.pluginmanager.hasplugin("dsession"):
+            self._collected(len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        """Under pytest-xdist the controller collects nothing itself: each worker says what it collected."""
+        if not self.total:
+            self._collected(len(ids))
+
+    def _collected(self, total: int) -> None:
+        self.total = total
+        self.last_progress = self.collected_at = self.clock.now()  # estimates leave out start-up (workers')
         tags = self.config.getoption("ringside_tags")
         chosen = f" (tags: {tags})" if tags else ""
-        self._say(f"ringside: {self.total} scenarios{chosen}")
+        workers = getattr(self.config.option, "numprocesses", None)
+        spread = f" in {workers} processes" if workers else ""
+        self._say(f"ringside: {self.total} scenarios{chosen}{spread}")
 
     # -- scenarios ----------------------------------------------------------------------------------
 
@@ -77,7 +90,7 @@ class Console:
         rows = list(self._report.rows.values()) if self._report else []
         failed = sum(1 for r in rows if r.verdict == "failed")
         errors = sum(1 for r in rows if r.verdict == "error")
-        elapsed = now - self.started
+        elapsed = now - self.collected_at
         left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
         return f"{self.done}/{self.total} scenarios, {failed} failed, {errors} errors, about {left:.0f} s left"
 
@@ -113,7 +126,7 @@ class Console:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         report = self._report
         # only scenarios that ran to the end: a run stopped in a scenario's set-up counts nothing for it
-        rows = [r for r in report.rows.values() if r.nodeid in self.finished] if report else []
+        rows = [r for r in report.ordered_rows() if r.nodeid in self.finished] if report else []
         if not rows:
             return
         counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("passed", "failed", "error", "skipped")}

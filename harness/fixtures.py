@@ -16,6 +16,7 @@ from harness.clients import command_for
 from harness.errors import SERVICE_EXIT, AdapterError
 from harness.report.collect import SERVICE_INFO
 from harness.report.session import required_capabilities
+from harness.stop import stop_run
 from harness.world import CallbackLog, World
 from mockserver.config import ServerConfig
 from mockserver.server import MockServer
@@ -54,17 +55,18 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
                 service = AdapterService.spawn(command or command_for(name))
     except (ServiceStartError, ValueError) as exc:
         # once, for the whole run: every scenario would fail the same way
-        pytest.exit(f"ringside: {exc}", returncode=SERVICE_EXIT)
+        stop_run(pytestconfig, f"ringside: {exc}", SERVICE_EXIT)
     service.deadline = float(pytestconfig.getoption("ringside_command_deadline"))
     pytestconfig.stash[SERVICE_INFO] = service.info
     missing = sorted(set(required_capabilities(pytestconfig)) - service.capabilities)
     if missing:
         service.close()
         declared = ", ".join(sorted(service.capabilities)) or "none"
-        pytest.exit(
+        stop_run(
+            pytestconfig,
             f"ringside: not assessed: the client lacks required capabilities {', '.join(missing)} "
             f"(it declares: {declared})",
-            returncode=pytest.ExitCode.TESTS_FAILED,
+            pytest.ExitCode.TESTS_FAILED,
         )
     yield service
     service.close()
@@ -80,11 +82,15 @@ def ringside_callbacks(ringside_server: MockServer) -> CallbackLog:
 
 @pytest.fixture
 def world(
-    ringside_server: MockServer, ringside_service: AdapterService, ringside_callbacks: CallbackLog
+    request: pytest.FixtureRequest,
+    ringside_server: MockServer,
+    ringside_service: AdapterService,
+    ringside_callbacks: CallbackLog,
 ) -> Iterator[World]:
     """A fresh scenario: the server reset, no instances yet; instances are deleted afterwards."""
-    _restart_or_stop(ringside_service)
+    _restart_or_stop(request.config, ringside_service)
     ringside_server.reset()
+    ringside_callbacks.clear()
     scenario_world = World(ringside_server.probe, ringside_service, ringside_callbacks)
     yield scenario_world
     scenario_world.close()
@@ -98,18 +104,21 @@ def world(
 DEATHS_BEFORE_STOP = 3
 
 
-def _restart_or_stop(service: AdapterService) -> None:
+def _restart_or_stop(config: pytest.Config, service: AdapterService) -> None:
     """A service that crashed in the last scenario gets a fresh process, unless it keeps crashing."""
     if service.alive():
         return
     if service.deaths_in_a_row >= DEATHS_BEFORE_STOP:
         tail = service.stderr.text() if service.stderr is not None else "  (stderr not captured)"
-        pytest.exit(
+        stop_run(
+            config,
             f"ringside: the client's test service died in {service.deaths_in_a_row} scenarios in a row "
             f"(last: {service.exit_description()}; command {service.command!r}); its stderr ended with:\n{tail}",
-            returncode=SERVICE_EXIT,
+            SERVICE_EXIT,
         )
     try:
         service.restart_if_dead()
     except ServiceStartError as exc:
-        pytest.exit(f"ringside: the client's test service died and could not be started again: {exc}", SERVICE_EXIT)
+        stop_run(
+            config, f"ringside: the client's test service died and could not be started again: {exc}", SERVICE_EXIT
+        )

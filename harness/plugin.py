@@ -2,7 +2,8 @@
 
 It adds the options, registers the fixtures and the step library, turns Gherkin tags into
 ``ringside_tag`` marks, filters by tag, applies a client's known failures, runs the oracles after each
-scenario, and (on the controller only) writes the compliance report.
+scenario, builds each scenario's report row where it ran, and (on the controller only: the one pytest
+process, or pytest-xdist's controller, which gets the rows from the workers) writes the compliance report.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import pytest
 
 from harness import console, known_failures, tags
 from harness import scenario as scenario_hooks
-from harness.report.session import ComplianceReport
+from harness.report.session import ComplianceReport, RowBuilder
 from harness.steps import STEP_MODULES
+from harness.stop import stop_if_a_worker_stopped
 
 OPTION_GROUP = "ringside"
 
@@ -60,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(importlib.import_module("harness.fixtures"), "ringside-fixtures")
     for name in STEP_MODULES:
         config.pluginmanager.register(importlib.import_module(name), f"ringside-steps:{name}")
+    config.pluginmanager.register(RowBuilder(config), "ringside-rows")  # wherever scenarios run
     if not hasattr(config, "workerinput"):  # the controller judges and writes, xdist workers don't
         report_dir = config.getoption("ringside_report_dir")
         config.pluginmanager.register(ComplianceReport(config, report_dir), "ringside-report")
@@ -107,6 +110,13 @@ def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, step: Any,
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     if "world" in request.fixturenames:
         scenario_hooks.finish(request)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: a worker that stopped the run (its service could not start, kept dying,
+    lacks a required capability) stops it here too, with the same message and exit status."""
+    stop_if_a_worker_stopped(node)
 
 
 @pytest.hookimpl(hookwrapper=True)

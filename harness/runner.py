@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,15 +42,47 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="capabilities the client must declare; without them the run stops as not assessed",
     )
     p.add_argument("--features", type=Path, default=FEATURES, help="feature directory (default: the bundled catalogue)")
+    p.add_argument(
+        "-n",
+        "--numprocesses",
+        metavar="N",
+        type=_workers,
+        help="run the scenarios in N processes (or 'auto': one per CPU) with pytest-xdist, each with its own "
+        "mock server and test service; one report",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's own output instead of ringside's console")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="anything after -- goes to pytest")
     p.set_defaults(func=run)
 
 
+def _workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text
+    raise argparse.ArgumentTypeError(f"wants a number of processes (1 or more) or 'auto', not {text!r}")
+
+
+#: The pytest plugins ``ringside run`` loads (plugin autoload is off: see :func:`pytest_env`); ``-n`` adds xdist.
+PLUGINS = ("pytest_bdd.plugin", "harness.plugin")
+
+
+def pytest_env() -> dict[str, str]:
+    """The environment of ``ringside run``'s pytest: plugin autoload off.
+
+    pytest would otherwise import every plugin installed in the environment (hypothesis, schemathesis,
+    faker, anyio …) and, without bytecode caching, rewrite their assertions on every start: seconds the
+    catalogue does not need. ``ringside run`` loads what it uses by name (:data:`PLUGINS`); another
+    plugin is one ``-- -p NAME`` away.
+    """
+    return {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
-    """The pytest command line for one client."""
-    # no asyncio plugin: the catalogue is synchronous, and outside a project it only warns about its ini
-    argv = [str(args.features), "-p", "no:cacheprovider", "-p", "no:asyncio", "--rootdir", str(args.features)]
+    """The pytest command line for one client (run it with :func:`pytest_env`)."""
+    argv = [str(args.features), "-p", "no:cacheprovider", "--rootdir", str(args.features)]
+    for plugin in PLUGINS:
+        argv += ["-p", plugin]
+    if args.numprocesses:
+        argv += ["-p", "xdist.plugin", "-n", args.numprocesses]
     # ringside's console replaces pytest's (failures by scenario id and step); -v keeps pytest's own
     argv += ["-v", "-rfE"] if args.verbose else ["-p", "no:terminal", "--ringside-console"]
     argv += ["--ringside-report-dir", str(args.report_dir), "--ringside-clock", args.clock]
@@ -81,6 +115,8 @@ def check(args: argparse.Namespace, clients: list[str | None]) -> None:
     for client in clients:
         if client is not None:
             _check_client(client)
+    if args.numprocesses and importlib.util.find_spec("xdist") is None:
+        raise UsageProblem("-n needs pytest-xdist (pip install pytest-xdist)")
     if args.tags is not None:
         try:
             tags.parse(args.tags)
@@ -146,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
         label = client or args.client_cmd or args.client_url
         print(f"ringside: running the conformance suite against {label}", flush=True)
         before = _latest(args.report_dir)
-        code = subprocess.run([sys.executable, "-m", "pytest", *pytest_args(args, client)], check=False).returncode
+        command = [sys.executable, "-m", "pytest", *pytest_args(args, client)]
+        code = subprocess.run(command, check=False, env=pytest_env()).returncode
         after = _latest(args.report_dir)
         results.append((str(label), code, after if after != before else None))
         worst = max(worst, code)

@@ -26,17 +26,17 @@ from harness.errors import AdapterError, CapabilityMissing, ComplianceViolation,
 from harness.report.collect import (
     CLOCK_SECONDS,
     FAILED_STEP,
+    JOURNAL,
     ORACLE_NOTES,
     PARTIES,
     SCENARIO,
     STEPS,
-    TIMELINE,
     StepRecord,
     scenario_tags,
-    timeline,
 )
 from harness.world import World
 from mockserver.clock import RealClock
+from mockserver.probe import JournalEntry
 from mockserver.server import MockServer
 
 #: The name a known-failures entry uses for a failure found after the last step (settling, oracles).
@@ -93,7 +93,7 @@ def require_capabilities(request: pytest.FixtureRequest) -> None:
 
 
 def finish(request: pytest.FixtureRequest) -> None:
-    """Keep the scenario's timeline for the report and decide what the after-scenario checks add.
+    """Keep the scenario's journal for the report and decide what the after-scenario checks add.
 
     Runs in pytest-bdd's ``finally``: ``sys.exc_info()`` is whatever a step raised (or nothing).
     Raising here replaces that exception, so it is done only where the new verdict is the truer one.
@@ -105,65 +105,76 @@ def finish(request: pytest.FixtureRequest) -> None:
         {"name": p.name, "uid": p.uid, "tag": p.instance.tag, "resource": p.instance.resource}
         for p in world.parties.values()
     ]
-    _keep_timeline(item, world)
     broken = world.server_failures()
     if broken:
+        _keep_journal(item, world)
         raise ScenarioError(
             "ringside itself failed during the scenario, so the client cannot be judged (please report this):\n"
             + "\n".join(f"  - {b}" for b in broken)
         ) from in_flight
     if isinstance(in_flight, pytest.skip.Exception | CapabilityMissing):
+        _keep_journal(item, world)
         return
     if in_flight is not None:
         _notes_after_failure(item, world)
         _raise_lost_callbacks(world, in_flight)
         return
     item.stash[FAILED_STEP] = AFTER_SCENARIO
-    if not world.service.alive():
-        raise AdapterError(
-            f"the client's test service exited during the scenario ({world.service.exit_description()}); "
-            "the after-scenario checks could not run"
-        )
-    world.settle()
-    _keep_timeline(item, world)
+    try:
+        if not world.service.alive():
+            raise AdapterError(
+                f"the client's test service exited during the scenario ({world.service.exit_description()}); "
+                "the after-scenario checks could not run"
+            )
+        world.settle()
+    finally:
+        journal = _keep_journal(item, world)
     _raise_lost_callbacks(world, None)
-    ours = oracles.server_problems(world.journal())
+    ours = oracles.server_problems(journal)
     if ours:
         raise ScenarioError("ringside itself broke the wire contract (please report this):\n" + "\n".join(ours))
-    problems = _oracle_findings(world)
+    problems = _oracle_findings(world, journal)
     item.stash[ORACLE_NOTES] = problems
     if problems:
         raise ComplianceViolation("the oracles found contract violations:\n" + "\n".join(f"  - {p}" for p in problems))
     item.stash[FAILED_STEP] = ""
 
 
-def _keep_timeline(item: pytest.Item, world: World) -> None:
-    item.stash[TIMELINE] = timeline(world.journal())
+def _keep_journal(item: pytest.Item, world: World) -> list[JournalEntry]:
+    """Keep the scenario's journal (the report draws its timeline from it, only if a report is written)."""
+    journal = world.journal()
+    item.stash[JOURNAL] = journal
     item.stash[CLOCK_SECONDS] = world.now() - world.started_at
+    return journal
 
 
-def _oracle_findings(world: World) -> list[str]:
+def _oracle_findings(world: World, journal: list[JournalEntry]) -> list[str]:
     subjects = [
         oracles.Subject(name=p.name, uid=p.uid, tag=p.instance.tag, resource=p.instance.resource)
         for p in world.parties.values()
     ]
     callers = {c["sessionId"]: c["caller"] for c in world.probe.calls()}
-    return oracles.check(world.journal(), subjects, callers)
+    return oracles.check(journal, subjects, callers)
 
 
 def _notes_after_failure(item: pytest.Item, world: World) -> None:
     """A step already failed: what the after-scenario checks would add is kept as notes only."""
     notes: list[str] = []
-    if not world.service.alive():
-        notes.append(f"the client's test service exited ({world.service.exit_description()})")
-    else:
-        try:
-            world.settle()
-            _keep_timeline(item, world)
-            notes += _oracle_findings(world)
-        except (HarnessError, AssertionError) as exc:
-            notes.append(f"after the failure, the checks could not finish: {exc}")
-    item.stash[ORACLE_NOTES] = notes
+    journal: list[JournalEntry] | None = None
+    try:
+        if not world.service.alive():
+            notes.append(f"the client's test service exited ({world.service.exit_description()})")
+        else:
+            try:
+                world.settle()
+                journal = _keep_journal(item, world)
+                notes += _oracle_findings(world, journal)
+            except (HarnessError, AssertionError) as exc:
+                notes.append(f"after the failure, the checks could not finish: {exc}")
+    finally:
+        if journal is None:
+            _keep_journal(item, world)
+        item.stash[ORACLE_NOTES] = notes
 
 
 def _raise_lost_callbacks(world: World, cause: BaseException | None) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
+from harness.stop import stop_run
+
 _TOKEN = re.compile(r"\s*(\(|\)|@?[\w.:-]+)")
 _KEYWORDS = ("and", "or", "not")
 
@@ -130,9 +132,10 @@ def select(config: pytest.Config, items: list[pytest.Item], expression: str) -> 
     for item in items:
         (keep if predicate(item_tags(item)) else drop).append(item)
     if items and not keep:
-        pytest.exit(
+        stop_run(
+            config,
             f"ringside: --tags {expression!r} selects none of the {len(items)} scenarios; {known_tags(items)}",
-            returncode=pytest.ExitCode.NO_TESTS_COLLECTED,
+            pytest.ExitCode.NO_TESTS_COLLECTED,
         )
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -13,7 +13,7 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from adapter_protocol.client import AdapterService, ClientInstance, CommandResult
 from adapter_protocol.names import Callback, Capability, Command
@@ -32,6 +32,10 @@ APPROACH_GAP = 0.001
 #: The listener id the "logged in" steps register on every instance.
 DEFAULT_LISTENER = "main"
 CALLBACKS = tuple(Callback)
+#: Journal kinds that say something happened to a device: a frame sent, its socket closed or evicted, a failed send.
+_DEVICE_KINDS = ("ws.out", "ws.close", "ws.evict", "error")
+#: Commands after which an instance is as settled as before (``advanceTime`` waits for its timers' I/O).
+_SETTLING_COMMANDS = frozenset({Command.SYNC, Command.ADVANCE_TIME})
 _scenario_numbers = itertools.count(1)
 
 
@@ -42,23 +46,34 @@ def callback_label(report: Json) -> str:
 
 @dataclass
 class CallbackLog:
-    """Callbacks reported by all instances, kept by the server's sink; waited on with a condition."""
+    """Callbacks reported by all instances, as the server's sink keeps them; waited on with a condition.
+
+    The sink tells the log about each new report (on the server's thread); the log keeps its own copy, so
+    reading it costs no round trip to the server's loop."""
 
     probe: Probe
     condition: threading.Condition = field(default_factory=threading.Condition)
+    _reports: dict[str, list[Json]] = field(default_factory=dict)
 
     def install(self) -> None:
-        """Wake waiters whenever the server keeps a callback report."""
+        """Keep each report the server's sink keeps, and wake waiters."""
 
-        def wake(tag: str, report: Json) -> None:
+        def keep(tag: str, report: Json) -> None:
             with self.condition:
+                self._reports.setdefault(tag, []).append(report)
                 self.condition.notify_all()
 
-        self.probe.on_callback(wake)
+        self.probe.on_callback(keep)
 
     def of(self, tag: str) -> list[Json]:
         """Every callback ``tag`` reported, in order."""
-        return self.probe.callbacks_of(tag)
+        with self.condition:
+            return list(self._reports.get(tag, ()))
+
+    def clear(self) -> None:
+        """Forget every report (the server forgets them on reset)."""
+        with self.condition:
+            self._reports.clear()
 
 
 @dataclass
@@ -72,6 +87,8 @@ class Party:
     last_call: Json | None = None
     last_result: Any = None
     last_error: Json | None = None
+    #: (resource, server events for it, commands sent) when the instance was last seen settled
+    quiet: tuple[str, int, int] | None = None
 
 
 class World:
@@ -90,6 +107,11 @@ class World:
         self.virtual = probe.virtual and Capability.VIRTUAL_TIME in service.capabilities
         self._real = RealClock()
         self._claimed: set[tuple[str, int, str, str]] = set()
+        #: frames sent per device and server events per device (frames, closes, failed sends), counted
+        #: from the journal incrementally: entries up to ``_cursor`` are counted
+        self._cursor = self.journal_start
+        self._sent: dict[str, int] = {}
+        self._events: dict[str, int] = {}
 
     # -- capabilities ------------------------------------------------------------------------------
 
@@ -297,32 +319,100 @@ class World:
     # -- quiescence ------------------------------------------------------------------------------
 
     def settle(self) -> None:
-        """Return once every frame the server sent to each instance was received and dispatched."""
-        for party in self.parties.values():
-            self._settle_one(party)
+        """Return once every frame the server sent to each instance was received and dispatched.
 
-    def _settle_one(self, party: Party) -> None:
+        Each instance not known to be quiet is asked to ``sync`` (``atLeast``: the frames sent to it so
+        far); then the server's counts are read again, and an instance that has received fewer frames
+        than were sent to it by then (or to which something happened meanwhile) is asked again, until
+        all agree or :data:`SETTLE_DEADLINE` passes. With the virtual clock, an instance is quiet — no
+        ``sync`` needed — when it settled before, has been sent no command since but ``sync`` and
+        ``advanceTime`` (whose reply waits for the I/O its timers started), and the server has neither
+        sent it a frame nor closed its socket since: nothing can have moved it.
+        """
+        self._count_frames()
+        pending = [p for p in self.parties.values() if not self._is_quiet(p)]
         start = self._real.monotonic()
-        while True:
-            sent = self._frames_sent_to(party)
-            reply = party.instance.ok(Command.SYNC, {"atLeast": sent})
-            party.instance.resource = reply.get("resource") or party.instance.resource
-            party.instance.callbacks_sent = reply.get("callbacksSent", party.instance.callbacks_sent)
-            received = int(reply.get("framesReceived", 0))
-            if received >= self._frames_sent_to(party):
-                return
-            if self._real.monotonic() - start > SETTLE_DEADLINE:
+        settled: dict[str, int] = {}  # party → events of its device when it settled in this call
+        while pending:
+            received: dict[str, int] = {}
+            for party in pending:
+                received[party.name] = self._sync(party)
+            self._count_frames()
+            behind = []
+            for party in pending:
+                resource = party.instance.resource
+                if received[party.name] >= self._sent_to(resource):
+                    party.quiet = self._mark_quiet(party)
+                    settled[party.name] = self._events_of(resource)
+                else:
+                    behind.append(party)
+            # an instance that settled (or was quiet) before may have been sent frames by another one's I/O since
+            late = {p.name for p in behind}
+            pending = behind + [p for p in self.parties.values() if p.name not in late and self._moved(p, settled)]
+            if pending and self._real.monotonic() - start > SETTLE_DEADLINE:
+                party = pending[0]
                 raise AdapterError(
-                    f"{party.name}: the server sent {self._frames_sent_to(party)} WebSocket frames to device "
-                    f"{party.instance.resource!r} but the client reports {received} received after "
-                    f"{SETTLE_DEADLINE:.0f} s"
+                    f"{party.name}: the server sent {self._sent_to(party.instance.resource)} WebSocket frames to "
+                    f"device {party.instance.resource!r} but the client reports {received.get(party.name, 0)} "
+                    f"received after {SETTLE_DEADLINE:.0f} s"
                 )
 
-    def _frames_sent_to(self, party: Party) -> int:
+    def _sync(self, party: Party) -> int:
+        """``sync`` one instance; returns the frames it says it received."""
+        reply = party.instance.ok(Command.SYNC, {"atLeast": self._sent_to(party.instance.resource)})
+        party.instance.resource = reply.get("resource") or party.instance.resource
+        party.instance.callbacks_sent = reply.get("callbacksSent", party.instance.callbacks_sent)
+        return int(reply.get("framesReceived", 0))
+
+    def _mark_quiet(self, party: Party) -> tuple[str, int, int] | None:
         resource = party.instance.resource
-        if resource is None:
-            return 0
-        return self.probe.frames_sent_to(resource, since=self.journal_start)
+        if resource is None or not self.virtual:
+            return None
+        return (resource, self._events.get(resource, 0), len(party.instance.commands))
+
+    def _is_quiet(self, party: Party) -> bool:
+        """Settled before, and nothing can have moved it since (see :meth:`settle`)."""
+        if party.quiet is None or not self.virtual:
+            return False
+        resource, events, commands = party.quiet
+        if party.instance.resource != resource or self._events.get(resource, 0) != events:
+            return False
+        return all(c["command"] in _SETTLING_COMMANDS for c in party.instance.commands[commands:])
+
+    def _events_of(self, resource: str | None) -> int:
+        return 0 if resource is None else self._events.get(resource, 0)
+
+    def _moved(self, party: Party, settled: dict[str, int]) -> bool:
+        """Whether something happened to an instance since it settled in this call (or was last quiet)."""
+        if party.name in settled:
+            return self._events_of(party.instance.resource) != settled[party.name]
+        return not self._is_quiet(party)
+
+    def _count_frames(self) -> None:
+        """Bring the per-device counts up to date with the journal (only the entries new since last time)."""
+        entries = self.probe.journal(since=self._cursor, kinds=_DEVICE_KINDS)
+        if not entries:
+            return
+        sent, events = self._sent, self._events
+        for typed in entries:
+            entry: Json = cast(Json, typed)
+            device = entry.get("device")
+            if device is None:
+                continue
+            kind = entry["kind"]
+            if kind == "ws.out":
+                sent[device] = sent.get(device, 0) + 1
+            elif kind == "ws.close":
+                sent[device] = sent.get(device, 0) - int(entry.get("unsent", 0))
+            elif kind == "error":
+                if entry.get("where") != "send":
+                    continue
+                sent[device] = sent.get(device, 0) - 1
+            events[device] = events.get(device, 0) + 1
+        self._cursor = int(entries[-1]["seq"])
+
+    def _sent_to(self, resource: str | None) -> int:
+        return 0 if resource is None else self._sent.get(resource, 0)
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -423,7 +513,8 @@ class World:
         the instance says it sent."""
         out = []
         for party in self.parties.values():
-            numbers = [int(r.get("seq", 0)) for r in self.callbacks_of(party.name)]
+            # the server's sink is the authority on what arrived (the log here is its copy, for waiting)
+            numbers = [int(r.get("seq", 0)) for r in self.probe.callbacks_of(party.instance.tag)]
             seqs = sorted(set(numbers))
             twice = sorted({n for n in numbers if numbers.count(n) > 1})
             if twice:

@@ -3,7 +3,8 @@
 The harness (``harness/``) imports nothing else of the server's internals (a test walks its imports):
 not the hub, not the handlers, not the core. Every method here is thread-safe — it runs on the
 server's event loop (:class:`~mockserver.server.MockServer` keeps that loop in its own thread) and
-waits, with a deadline, for the answer — and typed: plain values, TypedDicts, frozen dataclasses.
+waits, with a deadline, for the answer; journal reads take the journal's own lock instead, with no round
+trip — and typed: plain values, TypedDicts, frozen dataclasses.
 Moves that have a control-API twin (``POST /_ringside/calls``, ``/faults``, ``/scripts``) go through the
 same handler, so they are validated exactly as over HTTP; a refusal raises :class:`ProbeError` with the
 server's own message.
@@ -299,19 +300,18 @@ class Probe:
 
     def journal_seq(self) -> int:
         """The newest journal entry's seq (a scenario reads the journal *since* this)."""
-        return self._call(lambda hub: hub.journal.last_seq)
+        # the journal is thread-safe (it has its own lock): read here, no round trip to the server's loop
+        return self._server.hub.journal.last_seq
 
     def journal(self, *, since: int = 0, kinds: Iterable[str] | None = None) -> list[JournalEntry]:
         """Journal entries with ``seq > since`` (optionally only of ``kinds``), typed by kind.
 
         Raises :class:`JournalEvicted` if some of them have already left the server's memory."""
         wanted = list(kinds) if kinds is not None else None
-
-        def read(hub: Hub) -> list[Any]:
-            _check_complete(hub, since)
-            return hub.journal.entries(since=since, kinds=wanted)
-
-        return cast(list[JournalEntry], self._call(read))
+        # the journal is thread-safe (it has its own lock): read here, no round trip to the server's loop
+        hub = self._server.hub
+        _check_complete(hub, since)
+        return cast(list[JournalEntry], hub.journal.entries(since=since, kinds=wanted))
 
     def frames_sent_to(self, resource: str, *, since: int) -> int:
         """WebSocket frames that left for device ``resource`` after journal seq ``since``.

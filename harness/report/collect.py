@@ -21,8 +21,9 @@ SCENARIO = pytest.StashKey[tuple[str, str]]()
 CLOCK_SECONDS = pytest.StashKey[float]()
 #: Stash key: the scenario's parties (name, uid, tag, resource), so a diagram can name its lanes.
 PARTIES = pytest.StashKey[list[Json]]()
-#: Stash key under which the plugin leaves a scenario's timeline and oracle findings.
-TIMELINE = pytest.StashKey[list[Json]]()
+#: Stash key: the scenario's journal (its timeline is drawn from it when a report is written).
+JOURNAL = pytest.StashKey[list[JournalEntry]]()
+#: Stash key under which the plugin leaves a scenario's oracle findings.
 ORACLE_NOTES = pytest.StashKey[list[str]]()
 #: Config stash key: the service description (``GET /``) of the client under test.
 SERVICE_INFO = pytest.StashKey[Json]()
@@ -58,8 +59,8 @@ FAILED_STEP = pytest.StashKey[str]()
 
 
 def scenario_tags(item: pytest.Item) -> list[str]:
-    """The Gherkin tags of a scenario item."""
-    return [str(m.args[0]) for m in item.iter_markers("ringside_tag")]
+    """The Gherkin tags of a scenario item, sorted (pytest-bdd keeps them in a set: no order of their own)."""
+    return sorted(str(m.args[0]) for m in item.iter_markers("ringside_tag"))
 
 
 def stable_id(item: pytest.Item) -> str:

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -146,9 +147,24 @@ class InstanceConfig:
         if self.ca_file is None:
             return None
         try:
-            return ssl.create_default_context(cafile=self.ca_file)
+            return _trust(self.ca_file)
         except (OSError, ssl.SSLError) as exc:
             raise bad_request(f"server.caFile {self.ca_file!r} cannot be loaded: {exc}") from exc
+
+
+#: TLS contexts by CA file (and its size and mtime: a file rewritten with a new CA gets a new context).
+#: Instances that trust the same CA share one: no CA to load per instance, and the service's callback
+#: POSTs to the same server share kept-alive connections.
+_TRUST: dict[tuple[str, int, int], ssl.SSLContext] = {}
+
+
+def _trust(ca_file: str) -> ssl.SSLContext:
+    stat = os.stat(ca_file)
+    key = (ca_file, stat.st_size, stat.st_mtime_ns)
+    context = _TRUST.get(key)
+    if context is None:
+        context = _TRUST[key] = ssl.create_default_context(cafile=ca_file)
+    return context
 
 
 class CallbackPoster:
