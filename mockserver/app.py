@@ -78,6 +78,25 @@ class _Peer:
         if not self._socket.closed:
             await self._socket.send_str(data)
 
+    def send_now(self, data: str) -> bool:
+        # A text frame from the server is a 2- or 4-byte header and the payload, unmasked (RFC 6455 §5.2).
+        # Written straight to the transport only when nothing is buffered (the write cannot wait) and no
+        # compression was negotiated (permessage-deflate keeps state aiohttp's writer owns).
+        transport = self._transport
+        if transport is None or transport.is_closing() or self._socket.closed or self._socket.compress:
+            return False
+        if transport.get_write_buffer_size():
+            return False
+        payload = data.encode()
+        size = len(payload)
+        if size < 126:
+            transport.write(bytes((0x81, size)) + payload)
+        elif size < 65536:
+            transport.write(bytes((0x81, 126, size >> 8, size & 0xFF)) + payload)
+        else:
+            return False
+        return True
+
     async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
         await self._socket.close(code=code, message=reason.encode()[:120])
 

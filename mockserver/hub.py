@@ -56,6 +56,10 @@ class Peer(Protocol):
         """Bytes written but not yet taken by the peer's connection (None: cannot tell)."""
         ...
 
+    def send_now(self, data: str) -> bool:
+        """Write one text frame at once if that cannot wait (nothing buffered); False: use send_text."""
+        ...
+
 
 #: A frame shorter than this, on a connection with nothing waiting to go out, is written without arming
 #: the send deadline: it fits far below the transport's high-water mark (64 KiB), so the write cannot wait.
@@ -380,7 +384,9 @@ class Hub:
                 data = encode_text(out)  # strict JSON: never NaN
                 self._encoded = (out, data)
             if not device.scripted:
-                self._queue(device, data)
+                # Nothing queued and nothing buffered: written now, with no writer task to schedule.
+                if device.task is not None or device.outbox or not device.peer.send_now(data):
+                    self._queue(device, data)
                 continue
             try:  # an in-process device (a scripted user): it cannot stall
                 await device.peer.send_text(data)

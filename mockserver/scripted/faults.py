@@ -299,6 +299,8 @@ class FaultBook:
 
     async def hook(self, device: Device, frame: Json) -> list[Json]:
         """Hub outbound hook: apply the first fault that targets ``frame`` on its way to ``device``."""
+        if not self.faults and not self._held and not self._closing:  # nothing armed: every frame as it is
+            return [frame]
         if device.conn_id in self._closing:
             self._record(None, "lost-on-closing-socket", device, CallFrame.parse(frame))
             return []

@@ -147,6 +147,10 @@ class ScriptedUser:
         """An in-process device takes each frame at once."""
         return 0
 
+    def send_now(self, data: str) -> bool:
+        """Frames reach an in-process device through :meth:`send_text` only."""
+        return False
+
     async def close(self, reason: str, *, code: int = CLOSE_BY_SERVER) -> None:
         """The hub (or a fault) closes this device: stop acting (there is no socket, so no ``code`` to send)."""
         self._journal("closed", reason=reason)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
-from support import Api, auth_frame, online_device, open_device, settle, sid_of, status_of
+from support import Api, Device, auth_frame, online_device, open_device, settle, sid_of, status_of
 
 from mockserver.schemas import validate
 
@@ -226,3 +228,32 @@ async def test_presence_follows_sockets(api: Api, http, server):
     settle(server, lambda hub: not hub.backend.online)
     assert (await api.request("GET", "/me", token=alice.token)).data["status"] == "offline"
     assert (await api.request("GET", "/me", token=bob.token)).data["status"] == "offline"
+
+
+@pytest.mark.parametrize("compress", [0, 15], ids=["plain", "permessage-deflate"])
+async def test_frames_of_every_length_class_arrive_whole(api: Api, http, server, compress: int):
+    """A frame goes straight to the transport (its own 2- or 4-byte header) when nothing is buffered and
+    no compression was negotiated, else through aiohttp's writer (frames of 64 KiB and more, and every
+    frame of a client that negotiated permessage-deflate, as the real SDK's does): each length class
+    arrives whole and equal to the REST reply, either way."""
+    alice, bob = await api.login("alice"), await api.login("bob")
+    ws = await http.ws_connect(server.ws_url, compress=compress, autoclose=True)
+    device = Device(ws=ws, resource="WEB-B1")
+    assert await device.auth(bob) == AUTH_OK
+    for pad in (0, 200, 70_000):  # < 126 bytes is impossible for a call frame; 126..65535; >= 65536
+        body = {
+            "type": "audio",
+            "receiverType": "user",
+            "category": "call",
+            "receiver": "bob",
+            "data": {"metadata": {"pad": "x" * pad}} if pad else {},
+        }
+        initiated = await api.request("POST", "/v3.0/calls", token=alice.token, body=body, resource="WEB-A1")
+        assert initiated.status == 200, initiated
+        (frame,) = await device.calls()
+        assert frame["body"] == initiated.data, pad
+        assert len(json.dumps(frame)) > pad
+        await api.update(alice, sid_of(initiated.data), "cancelled", resource="WEB-A1")
+        (cancelled,) = await device.calls()
+        assert status_of(cancelled["body"]) == "cancelled"
+    assert ws.compress == compress

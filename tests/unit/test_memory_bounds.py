@@ -47,6 +47,10 @@ class _Peer:
     def write_backlog(self) -> int | None:
         return 0
 
+    def send_now(self, data: str) -> bool:
+        self.frames += 1
+        return True
+
 
 async def _rest(hub: Hub, method: str, path: str, body: dict[str, object], **headers: str) -> dict[str, object]:
     request = Request(
