@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from faker import Faker
-
 
 def fake_people(count: int, *, seed: int | None) -> list[tuple[str, str]]:
     """``count`` (uid, name) pairs; uids are lower-case first names, made unique with a number."""
+    from faker import Faker  # imported on use: loading faker costs 1-2 s, and most runs never ask for people
+
     faker = Faker()
     faker.seed_instance(seed or 0)
     people: list[tuple[str, str]] = []
