@@ -7,7 +7,7 @@ import re
 
 def fake_people(count: int, *, seed: int | None) -> list[tuple[str, str]]:
     """``count`` (uid, name) pairs; uids are lower-case first names, made unique with a number."""
-    from faker import Faker  # imported on use: loading faker costs 1-2 s, and most runs never ask for people
+    from faker import Faker  # noqa: PLC0415 -- imported on use: loading faker costs 1-2 s, most runs never need it
 
     faker = Faker()
     faker.seed_instance(seed or 0)
