@@ -1,6 +1,6 @@
 'use strict';
 /**
- * A V8 code cache for the npm modules an instance process loads (the SDK bundle, ws,
+ * A V8 code cache for the npm modules an instance (process or worker thread) loads (the SDK bundle, ws,
  * fake-timers), so that each of the ~270 processes of a catalogue run does not parse and
  * compile the same ~700 KB of JavaScript again. Node 20 has no built-in one for user modules
  * (module.enableCompileCache is Node 22), so this is the v8-compile-cache technique:
@@ -26,6 +26,7 @@ const Module = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
+const { threadId } = require('node:worker_threads');
 
 function cacheDir() {
   const explicit = process.env.RINGSIDE_V8_CACHE_DIR;
@@ -48,9 +49,34 @@ function privateDir(dir) {
 }
 
 /**
- * Install the hook (once per process). Returns the directory in use, or null when the cache is
- * off or unusable (modules then compile as usual).
+ * Install the hook (once per isolate: a worker thread has its own Module). Returns the directory
+ * in use, or null when the cache is off or unusable (modules then compile as usual).
  */
+/** Scripts this isolate compiled that have no after-run entry yet: {script, afterRun}. */
+const loaded = [];
+
+function writeEntry(file, script) {
+  try {
+    // pid and thread: instance threads of one service may write the same entry at once.
+    const partial = `${file}.${process.pid}.${threadId}.tmp`;
+    fs.writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
+    fs.renameSync(partial, file);
+  } catch {
+    /* a read-only cache only costs the compile */
+  }
+}
+
+/**
+ * Write the after-run entries (`<key>.run.v8`) of the modules loaded without one: V8's code cache
+ * taken now also holds the functions compiled lazily since the module loaded (the SDK's login,
+ * call and WebSocket code), which later isolates then need not compile. Called once an instance
+ * has done its work (its logout); a no-op once every module has such an entry. Same source, same
+ * keys, same refusal by V8 of foreign data as the load-time entry, which stays the fallback.
+ */
+function saveAfterRun() {
+  for (const { script, afterRun } of loaded.splice(0)) writeEntry(afterRun, script);
+}
+
 function install() {
   if (Module.prototype._compile.ringsideCodeCache) return Module.prototype._compile.ringsideCodeCache;
   const dir = cacheDir() && privateDir(cacheDir());
@@ -68,11 +94,18 @@ function install() {
       .digest('hex')
       .slice(0, 40);
     const entry = path.join(dir, `${key}.v8`);
+    const afterRun = path.join(dir, `${key}.run.v8`);
     let cachedData;
+    let fromRun = true;
     try {
-      cachedData = fs.readFileSync(entry);
+      cachedData = fs.readFileSync(afterRun);
     } catch {
-      cachedData = undefined;
+      fromRun = false;
+      try {
+        cachedData = fs.readFileSync(entry);
+      } catch {
+        cachedData = undefined;
+      }
     }
     let script;
     try {
@@ -80,6 +113,7 @@ function install() {
     } catch {
       return original.call(this, content, filename); // let Node report a syntax error its own way
     }
+    if (!fromRun || script.cachedDataRejected) loaded.push({ script, afterRun });
     const mod = this;
     const require = (id) => mod.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
@@ -89,15 +123,7 @@ function install() {
     require.cache = Module._cache;
     const fn = script.runInThisContext({ displayErrors: true });
     const result = fn.call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
-    if (cachedData === undefined || script.cachedDataRejected) {
-      try {
-        const partial = `${entry}.${process.pid}.tmp`;
-        fs.writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(partial, entry);
-      } catch {
-        /* a read-only cache only costs the compile */
-      }
-    }
+    if (cachedData === undefined || script.cachedDataRejected) writeEntry(entry, script);
     return result;
   }
   compile.ringsideCodeCache = dir;
@@ -105,4 +131,4 @@ function install() {
   return dir;
 }
 
-module.exports = { install, cacheDir };
+module.exports = { install, cacheDir, saveAfterRun };

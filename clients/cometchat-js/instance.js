@@ -1,23 +1,30 @@
 'use strict';
 /**
- * One CometChat SDK instance in its own process (the SDK is a singleton).
+ * One CometChat SDK instance in its own V8 isolate (the SDK is a singleton): a worker thread
+ * (worker_threads, the default) or a process (child_process.fork, RINGSIDE_INSTANCE_MODE=process).
+ * Either way the instance has its own globals, its own copy of every module (the SDK's module
+ * state included) and its own event loop; it serves one instance only and is then ended.
  *
- * Started by service.js with child_process.fork(), usually ahead of time: the service keeps a few
- * of these processes warm (see service.js, "warm pool"). Everything that does not depend on the
- * instance's configuration happens at start-up: the browser globals, loading `ws`, fake-timers,
- * the SDK bundle and Node's fetch implementation (undici), and building the TLS root store. The
- * configuration (the body of the harness' `POST /`) then arrives as the first IPC message, or in
- * the RINGSIDE_INSTANCE_CONFIG environment variable when the process is started by hand.
- * TLS trust comes from NODE_EXTRA_CA_CERTS=<server.caFile>, set by the parent in this process'
- * environment when it forked it.
+ * Started by service.js, usually ahead of time: the service keeps a few of these warm (see
+ * service.js, "warm pool"). Everything that does not depend on the instance's configuration
+ * happens at start-up: the browser globals, loading `ws`, fake-timers, the SDK bundle and Node's
+ * fetch implementation (undici), and the TLS trust. The configuration (the body of the harness'
+ * `POST /`) then arrives as the first message, or in the RINGSIDE_INSTANCE_CONFIG environment
+ * variable when a process is started by hand.
+ *
+ * TLS trust: a process is started with NODE_EXTRA_CA_CERTS=<server.caFile> (read by Node at
+ * start). A thread is given its CA file in workerData and trusts exactly that file: a TLS context
+ * made from it is given to this isolate's fetch dispatcher and to every WebSocket it opens
+ * (polyfill.setTrust), since NODE_EXTRA_CA_CERTS is process-wide.
  *
  * Loading the SDK before the configuration is safe because loading it has no effect that the
  * configuration could change: the bundle calls no timer, reads no clock and no storage while it
  * loads, and captures no timer function (tests/node checks this for the pinned version). Its
  * timers and Date are looked up when called, so the virtual clock, installed once the
- * configuration says so, still gets every SDK timer. Each process serves one instance only.
+ * configuration says so, still gets every SDK timer.
  *
- * IPC, parent -> child: {type: "config", config}          (once, first)
+ * Messages (IPC for a process, the worker's parentPort for a thread; the same in both):
+ *      parent -> child: {type: "config", config}          (once, first)
  *                       {type: "command", id, command, params}
  *                       {type: "usage"}                    (RINGSIDE_ADAPTER_TRACE only)
  *      child -> parent: {type: "warm"}                     (start-up work done, no config yet)
@@ -28,10 +35,19 @@
  */
 
 // First: later requires of npm modules (ws, fake-timers, the SDK) use V8's code cache.
-require('./compile-cache').install();
+const codeCache = require('./compile-cache');
 
+codeCache.install();
+
+const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
 const tls = require('node:tls');
+const workerThreads = require('node:worker_threads');
+
+/** Set in a worker thread started by service.js: {ringsideInstance: true, caFile}. */
+const THREAD = !workerThreads.isMainThread && workerThreads.workerData && workerThreads.workerData.ringsideInstance
+  ? workerThreads.workerData
+  : null;
 
 const polyfill = require('./polyfill');
 const { io } = polyfill;
@@ -71,7 +87,12 @@ const { CometChat } = require('@cometchat/chat-sdk-javascript');
 async function warmUp() {
   const resp = await realFetch('data:text/plain,ringside');
   await resp.arrayBuffer();
-  tls.createSecureContext();
+  if (THREAD) {
+    // This isolate's own trust: exactly its CA file (see the header). No CA file: Node's default.
+    if (THREAD.caFile) polyfill.setTrust(fs.readFileSync(THREAD.caFile));
+  } else {
+    tls.createSecureContext();
+  }
 }
 
 /** Apply the instance's configuration (once): TLS downgrade, then the virtual clock if asked for. */
@@ -87,7 +108,8 @@ process.on('uncaughtException', (e) => log('uncaught exception', e && e.stack ? 
 process.on('unhandledRejection', (e) => log('unhandled rejection', e && e.stack ? e.stack : e));
 
 function log(...args) {
-  process.stderr.write(`[instance ${cfg.tag || process.pid}] ${args.join(' ')}\n`);
+  const who = cfg.tag || (THREAD ? `${process.pid}/${workerThreads.threadId}` : process.pid);
+  process.stderr.write(`[instance ${who}] ${args.join(' ')}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +350,8 @@ const commands = {
 
   async logout() {
     await CometChat.logout();
+    // The instance has done its work: let later instances reuse what V8 compiled for it.
+    codeCache.saveAfterRun();
     return null;
   },
 
@@ -452,19 +476,18 @@ const commands = {
     vclock.moveTo(target);
     await settle();
     const next = vclock.nextTimerMs();
-    return { now: vclock.clock.now / 1000, nextTimer: next === null ? null : next / 1000 };
+    const out = { now: vclock.clock.now / 1000, nextTimer: next === null ? null : next / 1000 };
+    // What `sync` would answer now (optional in the protocol; the harness then needs no sync):
+    // counted after the same settle, and only once there is a resource to report.
+    const resource = currentResource();
+    if (resource) Object.assign(out, { resource, framesReceived: io.framesReceived, callbacksSent: callbacks.seq });
+    return out;
   },
 
   async sync() {
     await settle();
-    let resource = null;
-    try {
-      resource = CometChat.getSessionId() || null;
-    } catch {
-      /* not initialised */
-    }
     return {
-      resource: resource || io.lastResource,
+      resource: currentResource(),
       framesReceived: io.framesReceived,
       now: Date.now() / 1000,
       callbacksSent: callbacks.seq, // lets the harness see a lost last report too
@@ -472,7 +495,29 @@ const commands = {
   },
 };
 
+/** The device id the SDK sends as `resource` (its session id), or null before it has one. */
+function currentResource() {
+  let resource = null;
+  try {
+    resource = CometChat.getSessionId() || null;
+  } catch {
+    /* not initialised */
+  }
+  return resource || io.lastResource || null;
+}
+
+/**
+ * RINGSIDE_TEST_FAULT=<command>:exit|throw, for the adapter's own tests only: on that command the
+ * instance ends its thread / process (exit code 70), or throws an error nothing catches, as a
+ * crashing SDK would. The service must then fail that instance alone.
+ */
+const TEST_FAULT = (process.env.RINGSIDE_TEST_FAULT || '').split(':');
+
 async function runCommand(command, params) {
+  if (TEST_FAULT[0] === command) {
+    if (TEST_FAULT[1] === 'exit') process.exit(70);
+    if (TEST_FAULT[1] === 'throw') setImmediate(() => { throw new Error(`RINGSIDE_TEST_FAULT on ${command}`); });
+  }
   const fn = Object.prototype.hasOwnProperty.call(commands, command) ? commands[command] : null;
   if (!fn) return { protocolError: { status: 400, code: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } };
   try {
@@ -484,7 +529,7 @@ async function runCommand(command, params) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Start-up and IPC
+// Start-up and messages
 
 async function start() {
   const settings = new CometChat.AppSettingsBuilder()
@@ -494,6 +539,35 @@ async function start() {
     .autoEstablishSocketConnection(true)
     .build();
   await CometChat.init(cfg.appId, settings);
+}
+
+/** Message channel to the service: the worker's parentPort, or the process' IPC channel. */
+const channel = THREAD
+  ? {
+      send(msg) {
+        try {
+          workerThreads.parentPort.postMessage(msg);
+        } catch {
+          // Structured clone refuses what JSON (the process' IPC) drops, e.g. a function in an
+          // error's details: send what a process would have sent.
+          workerThreads.parentPort.postMessage(JSON.parse(JSON.stringify(msg)));
+        }
+      },
+      onMessage: (fn) => workerThreads.parentPort.on('message', fn),
+    }
+  : { send: (msg) => process.send(msg), onMessage: (fn) => process.on('message', fn) };
+
+/** CPU time (µs) used so far by this instance: its thread's (Linux /proc) or its process'. */
+function cpuUsage() {
+  if (!THREAD) return process.cpuUsage();
+  try {
+    // utime and stime, in clock ticks (USER_HZ, 100 on Linux), fields 14 and 15 of stat.
+    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return { user: Number(fields[11]) * 10000, system: Number(fields[12]) * 10000 };
+  } catch {
+    return { user: 0, system: 0 };
+  }
 }
 
 const warm = warmUp().catch((e) => log('warm-up failed', e && e.stack ? e.stack : e));
@@ -506,34 +580,34 @@ async function begin(config) {
   configure(config);
   try {
     await start();
-    process.send({ type: 'ready', pid: process.pid });
+    channel.send({ type: 'ready', pid: process.pid });
   } catch (e) {
-    process.send({ type: 'initError', error: errorToJson(e) });
+    channel.send({ type: 'initError', error: errorToJson(e) });
   }
 }
 
-process.on('message', async (msg) => {
+channel.onMessage(async (msg) => {
   if (!msg) return;
   if (msg.type === 'config') {
     if (!configured) begin(msg.config);
     return;
   }
   if (msg.type === 'usage') {
-    // RINGSIDE_ADAPTER_TRACE: this process' CPU time so far (the service logs it before the kill).
-    process.send({ type: 'usage', cpu: process.cpuUsage(), uptimeMs: performance.now() });
+    // RINGSIDE_ADAPTER_TRACE: this instance's CPU time so far (the service logs it before the end).
+    channel.send({ type: 'usage', cpu: cpuUsage(), uptimeMs: performance.now() });
     return;
   }
   if (msg.type !== 'command') return;
   const out = await runCommand(msg.command, msg.params);
-  process.send({ type: 'reply', id: msg.id, ...out });
+  channel.send({ type: 'reply', id: msg.id, ...out });
 });
 
-process.on('disconnect', () => process.exit(0));
+if (!THREAD) process.on('disconnect', () => process.exit(0));
 
-if (process.env.RINGSIDE_INSTANCE_CONFIG) {
+if (!THREAD && process.env.RINGSIDE_INSTANCE_CONFIG) {
   begin(JSON.parse(process.env.RINGSIDE_INSTANCE_CONFIG));
 } else {
-  warm.then(() => process.send({ type: 'warm', pid: process.pid }));
+  warm.then(() => channel.send({ type: 'warm', pid: process.pid }));
 }
 
 module.exports = { callToJson, errorToJson };

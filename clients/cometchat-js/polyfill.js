@@ -6,7 +6,7 @@
  * What the SDK touches and what stands in for it (see docs/wire.md §9):
  *   window, self          -> globalThis (plus no-op add/removeEventListener)
  *   localStorage,
- *   sessionStorage        -> in-memory Storage objects, fresh per process (so no stale cached
+ *   sessionStorage        -> in-memory Storage objects, fresh per process / worker (so no stale cached
  *                            app settings can redirect the SDK away from the mock)
  *   navigator, location,
  *   screen, matchMedia,
@@ -17,8 +17,11 @@
  *                            "no-referrer" outside a browser) and an in-flight counter
  *   (server.tls === false)  -> https:// / wss:// rewritten to http:// / ws://
  *
- * TLS: nothing here relaxes verification. The instance process is started with
- * NODE_EXTRA_CA_CERTS=<server.caFile>, which both undici (fetch) and `ws` (node:https) honour.
+ * TLS: nothing here relaxes verification. An instance *process* is started with
+ * NODE_EXTRA_CA_CERTS=<server.caFile>, which both undici (fetch) and `ws` (node:https) honour. An
+ * instance *thread* (worker_threads; that variable is process-wide and read once) is given its
+ * trust by `setTrust()`: a TLS context holding exactly its CA file, passed to its own fetch
+ * dispatcher and to every WebSocket it opens.
  *
  * Everything is installed by `install()`; the counters live in `io` (exported).
  */
@@ -133,8 +136,17 @@ class RingsideWebSocket extends WS.WebSocket {
   /** Rewrite wss:// to ws:// (set by install / setDowngradeTls). */
   static downgradeTls = false;
 
+  /** The instance's own TLS context (set by setTrust, thread mode), or null for Node's default. */
+  static secureContext = null;
+
   constructor(url, protocols, options) {
     if (RingsideWebSocket.downgradeTls && typeof url === 'string') url = url.replace(/^wss:/i, 'ws:');
+    const ctx = RingsideWebSocket.secureContext;
+    if (ctx) {
+      // `new WebSocket(url, options)` is also valid for ws; keep the caller's options either way.
+      if (protocols && typeof protocols === 'object' && !Array.isArray(protocols)) protocols = { secureContext: ctx, ...protocols };
+      else options = { secureContext: ctx, ...(options || {}) };
+    }
     super(url, protocols, options);
     this._rs = { openedAt: performance.now(), authPending: false, authSentAt: 0, pongPending: false, pingSentAt: 0 };
     io.sockets.add(this);
@@ -232,6 +244,31 @@ function setDowngradeTls(downgradeTls) {
   RingsideWebSocket.downgradeTls = Boolean(downgradeTls);
 }
 
+/** The key under which Node's fetch (undici) keeps its global dispatcher, one per isolate. */
+const UNDICI_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+/**
+ * Trust exactly the CA certificate(s) in `caPem` for every TLS connection this isolate's fetch and
+ * WebSockets make (thread mode, where NODE_EXTRA_CA_CERTS cannot differ between instances). Node
+ * 20 does not export undici's Agent, so the class is taken from the global dispatcher the first
+ * fetch() created (a warm-up fetch must have run); a new Agent of that class, whose connections
+ * use this context, replaces it. ws passes `secureContext` on to tls.connect. Returns the context.
+ * Throws when there is no dispatcher to replace: an instance never runs with trust it was not given.
+ */
+function setTrust(caPem) {
+  const tls = require('node:tls');
+  const secureContext = tls.createSecureContext({ ca: caPem });
+  const current = globalThis[UNDICI_DISPATCHER];
+  if (!current || typeof current.constructor !== 'function') {
+    throw new Error('no fetch dispatcher to give the CA to (run a fetch first)');
+  }
+  const Agent = current.constructor;
+  globalThis[UNDICI_DISPATCHER] = new Agent({ connect: { secureContext } });
+  if (typeof current.close === 'function') current.close().catch(() => {});
+  RingsideWebSocket.secureContext = secureContext;
+  return secureContext;
+}
+
 /**
  * Install the browser globals. Idempotent. Returns the un-wrapped Node fetch.
  * Nothing here depends on the instance's configuration except `downgradeTls` (see setDowngradeTls).
@@ -296,4 +333,4 @@ function install({ userAgent = 'ringside-cometchat-js/0.1 (Node.js; Linux)', dow
   return realFetch;
 }
 
-module.exports = { install, setDowngradeTls, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };
+module.exports = { install, setDowngradeTls, setTrust, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };

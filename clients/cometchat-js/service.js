@@ -8,17 +8,19 @@
  *   ringside-adapter: listening on http://127.0.0.1:<port>
  * Everything else (instance logs) goes to stderr.
  *
- * Each instance (`POST /`) is a child process (instance.js, child_process.fork) with its own
- * copy of the SDK, started with NODE_EXTRA_CA_CERTS=<server.caFile>, usually taken from a warm
- * pool of processes forked ahead of need (RINGSIDE_POOL_SIZE, default 3; 0 = fork on demand).
- * The configuration and then the commands are forwarded over IPC; the child answers with the
- * protocol reply.
+ * Each instance (`POST /`) runs instance.js in a V8 isolate of its own, with its own copy of the
+ * SDK: a worker thread (RINGSIDE_INSTANCE_MODE=thread, the default) trusting exactly
+ * <server.caFile>, or a child process (RINGSIDE_INSTANCE_MODE=process, child_process.fork)
+ * started with NODE_EXTRA_CA_CERTS=<server.caFile>. Either is usually taken from a warm pool
+ * started ahead of need (RINGSIDE_POOL_SIZE, default 3; 0 = start on demand). The configuration
+ * and then the commands are forwarded as messages; the instance answers with the protocol reply.
  */
 
 const http = require('node:http');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
+const { Worker } = require('node:worker_threads');
 
 const NAME = 'ringside-cometchat-js';
 const VERSION = require('./package.json').version;
@@ -64,14 +66,33 @@ const TRACE_FILE = process.env.RINGSIDE_ADAPTER_TRACE || '';
 const traceLines = [];
 
 /**
+ * `thread` (default): each instance is a worker thread of this process. `process`: each instance
+ * is a process of its own (the mode before worker threads; kept to diagnose a difference).
+ */
+const INSTANCE_MODE = process.env.RINGSIDE_INSTANCE_MODE || 'thread';
+if (INSTANCE_MODE !== 'thread' && INSTANCE_MODE !== 'process') {
+  process.stderr.write(`[service] RINGSIDE_INSTANCE_MODE must be "thread" or "process", not ${JSON.stringify(INSTANCE_MODE)}\n`);
+  process.exit(2);
+}
+
+/**
  * Node options of the instance processes. `--liftoff-only`: WebAssembly is compiled by V8's
  * baseline compiler only. The one WebAssembly module an instance runs is undici's HTTP parser
  * (llhttp, behind fetch); without this flag V8 also compiles all of it with its optimising
  * compiler on a background thread, about 150 ms of CPU per process that a process living for
- * one scenario never gets back. RINGSIDE_INSTANCE_NODE_ARGS adds options (for example
- * "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * one scenario never gets back. (V8 flags are process-wide: instance threads run with the
+ * service's own flags, which do not include it; measured per worker, with and without it, the
+ * difference was within noise.) RINGSIDE_INSTANCE_NODE_ARGS adds options (for example
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof"; in thread mode they are the workers' execArgv).
  */
-const CHILD_EXEC_ARGV = ['--liftoff-only', ...(process.env.RINGSIDE_INSTANCE_NODE_ARGS || '').split(/\s+/).filter(Boolean)];
+const EXTRA_NODE_ARGS = (process.env.RINGSIDE_INSTANCE_NODE_ARGS || '').split(/\s+/).filter(Boolean);
+const CHILD_EXEC_ARGV = ['--liftoff-only', ...EXTRA_NODE_ARGS];
+
+/**
+ * Heap limit (MB) of an instance thread's isolate: an instance that runs away fails alone
+ * (ERR_WORKER_OUT_OF_MEMORY ends its thread) instead of taking the service down with it.
+ */
+const THREAD_HEAP_MB = Number(process.env.RINGSIDE_INSTANCE_HEAP_MB || 512);
 
 function parsePort(argv) {
   for (let i = 0; i < argv.length; i += 1) {
@@ -89,18 +110,24 @@ class ProtocolError extends Error {
   }
 }
 
+/** Environment of an instance: this service's, less the hand-started instance's configuration. */
+function instanceEnv() {
+  const env = { ...process.env };
+  delete env.RINGSIDE_INSTANCE_CONFIG; // the configuration comes as a message
+  return env;
+}
+
 /**
  * One instance.js process, forked with NODE_EXTRA_CA_CERTS=<caFile> (Node reads it only at
  * start-up, so a process serves instances of that CA only). It loads the SDK and waits for its
  * configuration; it is given to exactly one instance, never reused.
  */
-class Child {
+class ProcessChild {
   constructor(caFile) {
     this.caFile = caFile;
     this.exited = false;
     this.exitReason = null;
-    const env = { ...process.env };
-    delete env.RINGSIDE_INSTANCE_CONFIG; // the configuration comes over IPC
+    const env = instanceEnv();
     if (caFile) env.NODE_EXTRA_CA_CERTS = caFile;
     this.process = fork(path.join(__dirname, 'instance.js'), [], {
       env,
@@ -113,16 +140,100 @@ class Child {
     });
   }
 
+  get what() {
+    return 'instance process';
+  }
+
+  send(msg) {
+    this.process.send(msg);
+  }
+
+  onMessage(fn) {
+    this.process.on('message', fn);
+  }
+
+  offMessage(fn) {
+    this.process.off('message', fn);
+  }
+
+  /** `fn(reason)` once the process has exited. */
+  onExit(fn) {
+    this.process.on('exit', (code, signal) => fn(String(signal || code)));
+  }
+
   kill() {
     if (!this.exited) this.process.kill('SIGKILL');
   }
 }
 
 /**
- * The warm pool: POOL_SIZE processes forked ahead of need, started (node, the SDK bundle, undici)
- * while the previous scenario runs, so that `POST /` only has to send the configuration and run
- * CometChat.init. Filled for the CA file of the latest `POST /` (none is known before the first);
- * a process for another CA is discarded rather than used.
+ * One instance.js worker thread: a fresh V8 isolate (its own globals, its own copy of every
+ * module, the SDK's module state included, its own event loop) in this process. It trusts exactly
+ * <caFile> (given in workerData; NODE_EXTRA_CA_CERTS is process-wide), so it too serves instances
+ * of that CA only. Given to exactly one instance, never reused; terminated when it is deleted.
+ * What it writes to stdout goes to stderr (stdout carries only the ready line).
+ */
+class ThreadChild {
+  constructor(caFile) {
+    this.caFile = caFile;
+    this.exited = false;
+    this.exitReason = null;
+    this.exitListeners = [];
+    this.worker = new Worker(path.join(__dirname, 'instance.js'), {
+      workerData: { ringsideInstance: true, caFile },
+      env: instanceEnv(),
+      execArgv: EXTRA_NODE_ARGS,
+      stdout: true,
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    });
+    this.worker.stdout.on('data', (chunk) => process.stderr.write(chunk));
+    // An error the instance did not handle ends its thread only: note why, for its pending requests.
+    this.worker.on('error', (e) => {
+      this.exitReason = `${(e && (e.code || e.name)) || 'error'}: ${e && e.message ? e.message : e}`;
+      process.stderr.write(`[service] instance thread ${this.worker.threadId} failed: ${e && e.stack ? e.stack : e}\n`);
+    });
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      if (this.exitReason === null) this.exitReason = String(code);
+      for (const fn of this.exitListeners.splice(0)) fn(this.exitReason);
+    });
+  }
+
+  get what() {
+    return 'instance thread';
+  }
+
+  send(msg) {
+    this.worker.postMessage(msg);
+  }
+
+  onMessage(fn) {
+    this.worker.on('message', fn);
+  }
+
+  offMessage(fn) {
+    this.worker.off('message', fn);
+  }
+
+  onExit(fn) {
+    if (this.exited) fn(this.exitReason);
+    else this.exitListeners.push(fn);
+  }
+
+  /** Resolves once the thread has stopped (Worker.terminate's promise; its isolate is then gone). */
+  kill() {
+    if (this.exited) return Promise.resolve();
+    return this.worker.terminate().then(() => {}, () => {});
+  }
+}
+
+const Child = INSTANCE_MODE === 'thread' ? ThreadChild : ProcessChild;
+
+/**
+ * The warm pool: POOL_SIZE instance threads / processes started ahead of need (the SDK bundle,
+ * undici, the TLS trust) while the previous scenario runs, so that `POST /` only has to send the
+ * configuration and run CometChat.init. Filled for the CA file of the latest `POST /` (none is
+ * known before the first); one started for another CA is discarded rather than used.
  */
 const POOL_SIZE = Math.max(0, Number(process.env.RINGSIDE_POOL_SIZE ?? 3) || 0);
 const pool = [];
@@ -138,7 +249,7 @@ function takeChild(caFile) {
   return new Child(caFile);
 }
 
-/** Top the pool up for `caFile`, after the current request's own work (fork blocks briefly). */
+/** Top the pool up for `caFile`, after the current request's own work (starting one blocks briefly). */
 function refillPool(caFile) {
   poolCaFile = caFile;
   if (refillScheduled || POOL_SIZE === 0) return;
@@ -153,7 +264,7 @@ function refillPool(caFile) {
   });
 }
 
-/** One SDK instance: a child process given its configuration, and its pending IPC requests. */
+/** One SDK instance: an instance thread / process given its configuration, and its pending requests. */
 class Instance {
   constructor(id, config) {
     this.id = id;
@@ -163,23 +274,23 @@ class Instance {
     const caFile = config.server.caFile || '';
     const child = takeChild(caFile);
     refillPool(caFile);
-    this.childHandle = child;
-    this.child = child.process;
+    this.child = child;
     this.exited = child.exited;
     this.ready = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('instance did not start in time')), START_TIMEOUT_MS);
       const exited = (reason) => {
         this.exited = true;
         clearTimeout(timer);
-        reject(new Error(`instance process exited (${reason})`));
-        for (const p of this.pending.values()) p.reject(new Error(`instance process exited (${reason})`));
+        const error = new Error(`${child.what} exited (${reason})`);
+        reject(error);
+        for (const p of this.pending.values()) p.reject(error);
         this.pending.clear();
       };
       if (child.exited) {
         exited(child.exitReason);
         return;
       }
-      this.child.on('message', (msg) => {
+      child.onMessage((msg) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
           resolve();
@@ -194,14 +305,14 @@ class Instance {
           }
         }
       });
-      this.child.on('exit', (code, signal) => exited(signal || code));
-      this.child.send({ type: 'config', config });
+      child.onExit(exited);
+      child.send({ type: 'config', config });
     });
     this.ready.catch(() => {});
   }
 
   send(command, params) {
-    if (this.exited) return Promise.reject(new Error('instance process has exited'));
+    if (this.exited) return Promise.reject(new Error(`${this.child.what} has exited`));
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -217,27 +328,28 @@ class Instance {
       ]);
     }
     if (TRACE_FILE && !this.exited) await this.traceUsage();
-    this.kill();
+    await this.kill();
   }
 
-  /** RINGSIDE_ADAPTER_TRACE: log the child's CPU time (start-up included) before it is killed. */
+  /** RINGSIDE_ADAPTER_TRACE: log the instance's CPU time (start-up included) before it is ended. */
   traceUsage() {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, 1000);
       const onMessage = (msg) => {
         if (msg.type !== 'usage') return;
-        this.child.off('message', onMessage);
+        this.child.offMessage(onMessage);
         clearTimeout(timer);
-        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, cpuMs: (msg.cpu.user + msg.cpu.system) / 1000, uptimeMs: msg.uptimeMs }));
+        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, mode: INSTANCE_MODE, cpuMs: (msg.cpu.user + msg.cpu.system) / 1000, uptimeMs: msg.uptimeMs }));
         resolve();
       };
-      this.child.on('message', onMessage);
+      this.child.onMessage(onMessage);
       this.child.send({ type: 'usage' });
     });
   }
 
+  /** End the instance's thread / process; resolves once a thread has ended (its memory is freed). */
   kill() {
-    this.childHandle.kill();
+    return this.child.kill();
   }
 }
 

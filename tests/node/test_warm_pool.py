@@ -1,8 +1,10 @@
-"""The adapter's start-up work done ahead of need: the warm pool of instance processes, the SDK loaded
-before the configuration arrives, and the V8 code cache of the npm modules.
+"""The adapter's instances and the start-up work done ahead of need: the warm pool of instance threads
+(or processes, RINGSIDE_INSTANCE_MODE=process), the SDK loaded before the configuration arrives, and the
+V8 code cache of the npm modules.
 
-Each pooled process serves exactly one instance; these tests check that a process from the pool
-behaves as a fresh one, and that what makes loading the SDK ahead safe holds for the pinned SDK.
+Each pooled thread / process serves exactly one instance; these tests check, in both modes, that one
+from the pool behaves as a fresh one, keeps to its own CA file, fails alone when it crashes and is gone
+once its instance is deleted, and that what makes loading the SDK ahead safe holds for the pinned SDK.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from adapter_protocol.client import AdapterService
+from adapter_protocol.errors import AdapterError
 from harness.clients import command_for
 from mockserver.control import callback_url as callback_url_for
 
@@ -42,12 +45,23 @@ def _node(script: str, *, env: dict[str, str] | None = None, cwd: Path = JS) -> 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def pooled_service() -> Iterator[AdapterService]:
+MODES = ["thread", "process"]
+
+
+def _spawn(mode: str, **env: str) -> AdapterService:
     _need_node()
-    service = AdapterService.spawn(command_for("cometchat-js"), env={"RINGSIDE_POOL_SIZE": str(POOL)})
+    return AdapterService.spawn(command_for("cometchat-js"), env={"RINGSIDE_INSTANCE_MODE": mode, **env})
+
+
+@pytest.fixture(params=MODES)
+def pooled_service(request: pytest.FixtureRequest) -> Iterator[AdapterService]:
+    service = _spawn(request.param, RINGSIDE_POOL_SIZE=str(POOL))
     yield service
     service.close()
+
+
+def _params(served: Any, tag: str, uid: str = "alice") -> dict[str, Any]:
+    return instance_params(served, tag, uid, callback_url_for(served.url, served.control_token, tag))
 
 
 def test_loading_the_sdk_touches_no_timer_clock_storage_or_global() -> None:
@@ -98,6 +112,10 @@ def test_pooled_processes_each_serve_one_instance_and_start_fresh(served: Any, p
                 advanced = instance.ok("advanceTime", {"to": 1_800_000_001})
                 assert advanced["now"] == 1_800_000_001
                 assert advanced["nextTimer"] is not None  # the SDK's WS ping, on the virtual clock
+                # and what sync would say, counted after the same settle
+                assert advanced["resource"] == synced["resource"]
+                assert advanced["framesReceived"] == synced["framesReceived"]
+                assert advanced["callbacksSent"] == 0
         finally:
             instance.delete()
 
@@ -105,8 +123,10 @@ def test_pooled_processes_each_serve_one_instance_and_start_fresh(served: Any, p
 def test_a_process_is_never_given_an_instance_of_another_ca(
     served: Any, pooled_service: AdapterService, tmp_path: Path
 ) -> None:
-    """NODE_EXTRA_CA_CERTS is read once, at start: pooled processes forked for one CA file are not used
-    for another. An instance whose CA file does not sign the server's certificate fails to log in."""
+    """A pooled thread / process trusts the CA file it was started for (a thread: a TLS context of exactly
+    that file; a process: NODE_EXTRA_CA_CERTS, read once at start) and is never used for another. An
+    instance whose CA file does not sign the server's certificate fails to log in, and the next one,
+    with the right file, logs in."""
     service = pooled_service
     tag = "ca-alice"
     params = instance_params(served, tag, "alice", callback_url_for(served.url, served.control_token, tag))
@@ -166,3 +186,65 @@ def test_the_code_cache_is_off_for_a_directory_others_can_write(tmp_path: Path) 
     private = tmp_path / "private"
     assert _node(script, env={"RINGSIDE_V8_CACHE_DIR": str(private)}) == str(private)
     assert private.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fault", ["exit", "throw"])
+def test_a_crashing_instance_fails_alone(served: Any, mode: str, fault: str) -> None:
+    """An instance whose thread / process ends (``exit``) fails its pending command with 500
+    INSTANCE_CRASHED and every later one, and nothing else: the instance beside it and new instances go
+    on. One that throws an error nothing catches (``throw``) is logged and goes on, in both modes."""
+    service = _spawn(mode, RINGSIDE_POOL_SIZE="1", RINGSIDE_TEST_FAULT=f"getSession:{fault}")
+    try:
+        bystander = service.create(tag="crash-bob", uid="bob", params=_params(served, "crash-bob", "bob"))
+        bystander.ok("login")
+        victim = service.create(tag="crash-alice", uid="alice", params=_params(served, "crash-alice"))
+        victim.ok("login")
+        if fault == "exit":
+            with pytest.raises(AdapterError, match=rf"HTTP 500.*INSTANCE_CRASHED.*instance {mode} exited \(70\)"):
+                victim.command("getSession")
+            with pytest.raises(AdapterError, match=r"HTTP 500.*INSTANCE_CRASHED"):
+                victim.command("sync")
+        else:
+            assert victim.command("getSession").ok
+            assert victim.ok("sync")["resource"]
+        assert service.alive()
+        assert bystander.ok("sync")["framesReceived"] > 0
+        fresh = service.create(tag="crash-carol", uid="carol", params=_params(served, "crash-carol", "carol"))
+        assert fresh.ok("login")["uid"] == "carol"
+        fresh.delete()
+        victim.delete()
+        bystander.delete()
+    finally:
+        service.close()
+    if fault == "throw":
+        assert service.stderr is not None
+        assert "RINGSIDE_TEST_FAULT on getSession" in service.stderr.text()
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def test_a_deleted_instances_thread_is_gone(served: Any) -> None:
+    """Thread mode: DELETE answers once the instance's thread has ended, so instances come and go
+    without the service keeping a thread (or its isolate's memory) per instance it ever ran."""
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs Linux /proc")
+    service = _spawn("thread", RINGSIDE_POOL_SIZE="0")
+    try:
+        assert service.process is not None
+        pid = service.process.pid
+        first = service.create(tag="gone0-alice", uid="alice", params=_params(served, "gone0-alice"))
+        first.ok("login")
+        first.delete()  # the first instance also starts what the service keeps (libuv's thread pool)
+        baseline = _threads(pid)
+        for n in range(3):
+            tag = f"gone{n + 1}-alice"
+            instance = service.create(tag=tag, uid="alice", params=_params(served, tag))
+            assert _threads(pid) > baseline
+            instance.ok("login")
+            instance.delete()
+            assert _threads(pid) == baseline
+    finally:
+        service.close()
