@@ -18,8 +18,9 @@ import threading
 import time
 import urllib.parse
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from adapter_protocol.errors import AdapterError, ServiceStartError
 from adapter_protocol.names import READY_PREFIX, Command
@@ -35,6 +36,7 @@ __all__ = [
     "CommandResult",
     "ServiceStartError",
     "StderrTail",
+    "Transport",
 ]
 
 Json = dict[str, Any]
@@ -134,6 +136,18 @@ KEEP_IDLE = 2.0
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
+class Transport(Protocol):
+    """How a request reaches a test service: ``(status, JSON body or None, headers)`` for a method and URL.
+
+    The adapter protocol's own is HTTP (:func:`http_transport`); a service that lives in the harness's
+    process (the bundled reference client's fast path) answers the same requests without a socket.
+    Raises :class:`AdapterError` when the service cannot be reached or does not answer in time."""
+
+    def __call__(
+        self, method: str, url: str, body: Any = None, *, deadline: float
+    ) -> tuple[int, Any, dict[str, str]]: ...
+
+
 def _http(method: str, url: str, body: Any = None, *, deadline: float) -> tuple[int, Any, dict[str, str]]:
     data = None if body is None else json.dumps(body).encode()
     parts = urllib.parse.urlsplit(url)
@@ -166,6 +180,10 @@ def _http(method: str, url: str, body: Any = None, *, deadline: float) -> tuple[
         ) from None
 
 
+#: The adapter protocol over HTTP (kept-alive connections): every service's transport unless told otherwise.
+http_transport: Transport = _http
+
+
 def _checked(schema: str, value: Any, what: str) -> Any:
     problems = validate(schema, value)
     if problems:
@@ -193,7 +211,7 @@ class ClientInstance:
         """Run a command; raises AdapterError if the service misbehaves (not if the SDK refuses)."""
         request = {"command": name, "params": params or {}}
         try:
-            status, body, _ = _http("POST", self.url, request, deadline=deadline or self.deadline)
+            status, body, _ = self.service.transport("POST", self.url, request, deadline=deadline or self.deadline)
         except AdapterError as exc:
             raise AdapterError(f"{self.tag}: {name}: {exc}") from None
         if status == 400 and isinstance(body, dict) and body.get("error", {}).get("code") == "UNKNOWN_COMMAND":
@@ -217,7 +235,7 @@ class ClientInstance:
     def delete(self) -> None:
         """Free the instance (logs out). Errors are ignored: teardown must go on."""
         try:
-            _http("DELETE", self.url, deadline=self.deadline)
+            self.service.transport("DELETE", self.url, deadline=self.deadline)
         except AdapterError:
             pass
 
@@ -236,6 +254,15 @@ class AdapterService:
     stderr: StderrTail | None = None
     #: scenarios in a row at whose end the service was found dead (the harness stops the run at a few)
     deaths_in_a_row: int = 0
+    #: how requests reach it: HTTP, or a service living in this process (``in_process`` says which)
+    transport: Transport = http_transport
+    #: a service living in this process: how to stop it (``close`` calls it)
+    closer: Callable[[], None] | None = None
+
+    @property
+    def in_process(self) -> bool:
+        """Whether the service lives in the harness's own process (no adapter HTTP between them)."""
+        return self.transport is not http_transport
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -248,13 +275,22 @@ class AdapterService:
         return str(self.info.get("name", "unknown"))
 
     @classmethod
-    def attach(cls, url: str, *, process: subprocess.Popen[str] | None = None) -> AdapterService:
-        """Connect to a running service and read its description."""
+    def attach(
+        cls,
+        url: str,
+        *,
+        process: subprocess.Popen[str] | None = None,
+        transport: Transport = http_transport,
+        closer: Callable[[], None] | None = None,
+    ) -> AdapterService:
+        """Connect to a running service and read its description (over ``transport``: HTTP unless the
+        service lives in this process; ``closer`` then stops it)."""
         url = url.rstrip("/")
-        status, body, _ = _http("GET", url + "/", deadline=DEFAULT_COMMAND_DEADLINE)
+        status, body, _ = transport("GET", url + "/", deadline=DEFAULT_COMMAND_DEADLINE)
         if status != 200:
             raise AdapterError(f"GET {url}/ answered HTTP {status}")
-        return cls(url=url, info=_checked("adapter/service-info", body, "the service description"), process=process)
+        info = _checked("adapter/service-info", body, "the service description")
+        return cls(url=url, info=info, process=process, transport=transport, closer=closer)
 
     @classmethod
     def spawn(cls, command: str, *, env: dict[str, str] | None = None) -> AdapterService:
@@ -305,7 +341,7 @@ class AdapterService:
     def create(self, *, tag: str, uid: str, params: Json) -> ClientInstance:
         """``POST /``: a new instance (not logged in yet)."""
         _checked("adapter/create-instance-request", params, "the harness's create request")
-        status, body, headers = _http("POST", self.url + "/", params, deadline=self.deadline)
+        status, body, headers = self.transport("POST", self.url + "/", params, deadline=self.deadline)
         if not 200 <= status < 300:
             raise AdapterError(f"creating instance {tag} answered HTTP {status}: {json.dumps(body)[:300]}")
         location = headers.get("Location") or (body or {}).get("url")
@@ -318,8 +354,13 @@ class AdapterService:
     def close(self) -> None:
         """A spawned service: ``DELETE /`` and wait for it to exit (killed if it does not).
 
-        A service the harness merely attached to (``--client-url``) is left running: it is yours.
+        A service the harness merely attached to (``--client-url``) is left running: it is yours. A
+        service living in this process is stopped by its ``closer``.
         """
+        if self.closer is not None:
+            closer, self.closer = self.closer, None
+            closer()
+            return
         if self.process is None:
             return
         try:

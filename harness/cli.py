@@ -11,7 +11,6 @@ from typing import NoReturn, cast
 
 from harness.features_cmd import add_features_parser
 from harness.runner import add_run_parser
-from mockserver.cli import add_serve_parser
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -22,23 +21,35 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    """The ``ringside`` argument parser, and its subcommands' parsers by name."""
+#: Subcommands whose parsers need nothing of the server: ``ringside run …`` builds only its own.
+_LIGHT = ("run", "features")
+
+
+def parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The ``ringside`` argument parser, and its subcommands' parsers by name (``only``: just that one
+    of ``run`` and ``features``, which spares their commands loading the server for ``serve``'s options)."""
     top = OneLineParser(prog="ringside", description="CometChat ringing mock server and conformance suite")
     # argparse's types make a subparser action invariant in its parser class; every parser here is one
     sub = cast(
         "argparse._SubParsersAction[argparse.ArgumentParser]",
         top.add_subparsers(dest="command", required=True, parser_class=OneLineParser),
     )
-    add_serve_parser(sub)
-    add_run_parser(sub)
-    add_features_parser(sub)
+    everything = only not in _LIGHT
+    if everything:
+        from mockserver.cli import add_serve_parser  # noqa: PLC0415 - it loads the server (aiohttp and all)
+
+        add_serve_parser(sub)
+    if everything or only == "run":
+        add_run_parser(sub)
+    if everything or only == "features":
+        add_features_parser(sub)
     return top, dict(sub.choices)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ringside`` console script."""
-    top, commands = parser()
+    words = sys.argv[1:] if argv is None else argv
+    top, commands = parser(words[0] if words and words[0] in _LIGHT else None)
     args, unknown = top.parse_known_args(argv)
     if unknown:  # said by the subcommand, so the hint points at its own --help
         commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from harness import js_adapter, resources
+
+if TYPE_CHECKING:
+    from adapter_protocol.client import AdapterService
 
 #: The repository root, for the checkout's own tools (coverage, detection, step docs). An installed
 #: ringside finds its bundled files through :mod:`harness.resources`, never through this.
@@ -40,6 +43,37 @@ def command_for(name: str) -> str:
         return f"node {shlex.quote(str(js_adapter.adapter_dir() / 'service.js'))}"
     command = f"{shlex.quote(sys.executable)} -m refclient.service"
     return f"{command} --quirks {shlex.quote(quirks.replace('+', ','))}" if quirks else command
+
+
+#: The name the bundled reference client's test service gives in ``GET /`` (either transport).
+REFERENCE_SERVICE: Final = "ringside-python-reference"
+#: How the harness reaches the bundled Python reference client (``--ringside-transport``).
+TRANSPORTS: Final = ("in-process", "http")
+
+
+def in_process_service(name: str) -> AdapterService | None:
+    """The bundled reference client's adapter service in this process, for ``python`` and
+    ``python:QUIRK[+QUIRK]`` (None for any other client: those only speak HTTP).
+
+    The same service as ``python -m refclient.service`` (same instances, commands and quirks) on a loop
+    thread of its own, reached by direct calls whose requests and replies still go through JSON and the
+    same schema checks; the client still talks to the mock server over the network. See
+    :mod:`refclient.inprocess` for what it leaves out.
+    """
+    base, _, quirks = name.partition(":")
+    if base != "python":
+        return None
+    # imported on use: the reference client loads aiohttp, which `ringside run`'s own process never needs
+    from adapter_protocol.client import AdapterService  # noqa: PLC0415
+    from refclient.faults import Quirks  # noqa: PLC0415
+    from refclient.inprocess import URL, InProcessService  # noqa: PLC0415
+
+    service = InProcessService(Quirks.parse(quirks.replace("+", ",")) if quirks else None)
+    try:
+        return AdapterService.attach(URL, transport=service.request, closer=service.close)
+    except Exception:
+        service.close()
+        raise
 
 
 def known_failures_file(name: str) -> Path | None:

@@ -21,8 +21,8 @@ FEATURES = ROOT / "features"
 OUT = ROOT / "docs" / "detection-rate.md"
 
 
-def run_catalogue(client: str, *, tags: str | None = None) -> dict[str, Any]:
-    """Run the catalogue against ``client`` in a subprocess; returns the report."""
+def run_catalogue(client: str, *, tags: str | None = None, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run the catalogue against ``client`` in a subprocess (``extra``: more pytest options); returns the report."""
     with tempfile.TemporaryDirectory() as tmp:
         argv = [
             sys.executable,
@@ -39,6 +39,7 @@ def run_catalogue(client: str, *, tags: str | None = None) -> dict[str, Any]:
         ]
         if tags:
             argv += ["--ringside-tags", tags]
+        argv += extra
         subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         report: dict[str, Any] = json.loads((Path(tmp) / "latest" / "report.json").read_text())
     return report

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from adapter_protocol.client import AdapterService, ServiceStartError
-from harness.clients import command_for
+from harness.clients import REFERENCE_SERVICE, command_for, in_process_service
 from harness.errors import SERVICE_EXIT, AdapterError
 from harness.report.collect import SERVICE_INFO
 from harness.report.session import required_capabilities
 from harness.stop import stop_run
+from harness.tags import item_tags
 from harness.world import CallbackLog, World
 from mockserver.config import ServerConfig
 from mockserver.server import MockServer
@@ -30,8 +31,9 @@ def ringside_server_config(pytestconfig: pytest.Config) -> ServerConfig:
 
 @pytest.fixture(scope="session")
 def ringside_server(ringside_server_config: ServerConfig) -> Iterator[MockServer]:
-    """The mock server, on its own loop thread, for the whole session."""
-    with MockServer(ringside_server_config) as server:
+    """The mock server, on its own loop thread, for the whole session (with TLS, also a plain-HTTP
+    listener: one server, one state, for the scenarios that are not about TLS; see :func:`scenario_tls`)."""
+    with MockServer(ringside_server_config, plain_listener=True) as server:
         yield server
 
 
@@ -45,7 +47,12 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
     # a first-use install (the JS adapter's npm) shows its progress rather than hiding in captured output
     shown = capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext()
     try:
-        if url:
+        local = None
+        if not (url or command) and pytestconfig.getoption("ringside_transport") == "in-process":
+            local = in_process_service(name)
+        if local is not None:
+            service = local
+        elif url:
             try:
                 service = AdapterService.attach(url)
             except AdapterError as exc:
@@ -57,7 +64,8 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
         # once, for the whole run: every scenario would fail the same way
         stop_run(pytestconfig, f"ringside: {exc}", SERVICE_EXIT)
     service.deadline = float(pytestconfig.getoption("ringside_command_deadline"))
-    pytestconfig.stash[SERVICE_INFO] = service.info
+    # the report says how the client was reached (the in-process fast path skips the adapter's HTTP)
+    pytestconfig.stash[SERVICE_INFO] = {**service.info, "transport": "in-process" if service.in_process else "http"}
     missing = sorted(set(required_capabilities(pytestconfig)) - service.capabilities)
     if missing:
         service.close()
@@ -91,13 +99,35 @@ def world(
     _restart_or_stop(request.config, ringside_service)
     ringside_server.reset()
     ringside_callbacks.clear()
-    scenario_world = World(ringside_server.probe, ringside_service, ringside_callbacks)
+    tls = scenario_tls(request.node, ringside_service)
+    scenario_world = World(ringside_server.probe, ringside_service, ringside_callbacks, tls=tls)
     yield scenario_world
     scenario_world.close()
     if not ringside_service.alive():
         ringside_service.deaths_in_a_row += 1
     else:
         ringside_service.deaths_in_a_row = 0
+
+
+#: Scenarios with one of these tags (or tags starting so) always reach the server over TLS: they are about
+#: the wire (frames, requests, echoes) or about robustness (dropped, slow and broken connections).
+TLS_TAGS = ("spec-wire-", "robustness")
+
+
+def scenario_tls(item: pytest.Item, service: AdapterService) -> bool:
+    """Whether the scenario's client instances reach the mock server over TLS (``--ringside-tls``).
+
+    ``always``: every scenario. ``wire``: only the scenarios about the wire or robustness
+    (:data:`TLS_TAGS`); the others use the server's plain-HTTP listener (same server, same state), which
+    spares each instance its TLS handshakes. ``auto`` (the default) is ``wire`` for the bundled reference
+    client and ``always`` for any other client (whose SDK may take the server's hosts from its settings).
+    """
+    mode = item.config.getoption("ringside_tls")
+    if mode == "auto":
+        mode = "wire" if service.info.get("name") == REFERENCE_SERVICE else "always"
+    if mode == "always":
+        return True
+    return any(tag.startswith(TLS_TAGS) for tag in item_tags(item))
 
 
 #: A service that died in this many scenarios in a row is not restarted again: the run stops.

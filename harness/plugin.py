@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness import console, known_failures, tags
+from harness import console, known_failures, steplookup, tags
 from harness import scenario as scenario_hooks
 from harness.report.session import ComplianceReport, RowBuilder
 from harness.steps import STEP_MODULES
@@ -27,6 +27,21 @@ OPTION_GROUP = "ringside"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(OPTION_GROUP, "ringside conformance harness")
     group.addoption("--ringside-client", default="python", help="bundled client to test (default: python)")
+    group.addoption(
+        "--ringside-transport",
+        default="in-process",
+        choices=("in-process", "http"),
+        help="how the bundled python client is reached: in-process (default; its adapter service on a thread "
+        "of this process, no adapter HTTP) or http (python -m refclient.service, like any other client)",
+    )
+    group.addoption(
+        "--ringside-tls",
+        default="auto",
+        choices=("auto", "always", "wire"),
+        help="which scenarios reach the mock server over TLS: always, or wire (those tagged spec-wire-* or "
+        "robustness; the others over its plain-HTTP listener); auto (default): wire for the bundled python "
+        "client, always for any other",
+    )
     group.addoption("--ringside-client-cmd", default=None, help="command that starts the client's test service")
     group.addoption("--ringside-client-url", default=None, help="URL of a running test service")
     group.addoption(
@@ -59,6 +74,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ringside_tag(tag): a Gherkin tag of a ringside scenario")
+    steplookup.install(config)  # pytest-bdd's step lookup, remembered per step text (harness/steplookup.py)
     config.pluginmanager.register(importlib.import_module("harness.fixtures"), "ringside-fixtures")
     for name in STEP_MODULES:
         config.pluginmanager.register(importlib.import_module(name), f"ringside-steps:{name}")

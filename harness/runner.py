@@ -10,14 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from harness import js_adapter, known_failures, tags
+from harness import js_adapter
 from harness.clients import bundled, command_for
 from harness.errors import SERVICE_EXIT
-from harness.report import matrix
 from harness.resources import features_dir
-from refclient.faults import Quirks
+
+# This process only checks the options and starts pytest: what only some options need (pytest itself, the
+# tag parser, the known-failures loader, the reference client's quirks, the side-by-side matrix) is
+# imported where it is used, so `ringside run` starts its pytest without loading aiohttp and the server.
 
 FEATURES = features_dir()
 #: Exit status for an option that cannot work (argparse's own is 2 as well).
@@ -31,6 +31,20 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     target.add_argument("--client", default="python", help="bundled client name, or 'all' (default python)")
     target.add_argument("--client-cmd", help="command that starts your test service (gets --port 0)")
     target.add_argument("--client-url", help="URL of your running test service")
+    p.add_argument(
+        "--transport",
+        choices=("in-process", "http"),
+        default="in-process",
+        help="how the bundled python client is reached: in-process (default: its adapter service on a thread of "
+        "the harness's process) or http (python -m refclient.service, the adapter protocol like any client)",
+    )
+    p.add_argument(
+        "--tls",
+        choices=("auto", "always", "wire"),
+        default="auto",
+        help="which scenarios reach the mock server over TLS: always, or wire (spec-wire-* and robustness; "
+        "the others over its plain-HTTP listener); auto (default): wire for the python client, always otherwise",
+    )
     p.add_argument("--tags", help='tag expression, e.g. "must and not robustness"')
     p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
     p.add_argument("--clock", choices=("virtual", "real"), default="virtual", help="server clock (default virtual)")
@@ -86,8 +100,11 @@ def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
     # ringside's console replaces pytest's (failures by scenario id and step); -v keeps pytest's own
     argv += ["-v", "-rfE"] if args.verbose else ["-p", "no:terminal", "--ringside-console"]
     argv += ["--ringside-report-dir", str(args.report_dir), "--ringside-clock", args.clock]
+    argv += ["--ringside-tls", args.tls]
     if client:
         argv += ["--ringside-client", client]
+        if client.partition(":")[0] == "python":
+            argv += ["--ringside-transport", args.transport]
     if args.client_cmd:
         argv += ["--ringside-client-cmd", args.client_cmd]
     if args.client_url:
@@ -118,6 +135,8 @@ def check(args: argparse.Namespace, clients: list[str | None]) -> None:
     if args.numprocesses and importlib.util.find_spec("xdist") is None:
         raise UsageProblem("-n needs pytest-xdist (pip install pytest-xdist)")
     if args.tags is not None:
+        from harness import tags  # noqa: PLC0415 - imported on use (see the note at the top)
+
         try:
             tags.parse(args.tags)
         except ValueError as exc:
@@ -127,6 +146,10 @@ def check(args: argparse.Namespace, clients: list[str | None]) -> None:
     if args.known_failures is not None:
         if not args.known_failures.is_file():
             raise UsageProblem(f"--known-failures: no such file: {args.known_failures}")
+        import pytest  # noqa: PLC0415 - imported on use (see the note at the top)
+
+        from harness import known_failures  # noqa: PLC0415
+
         try:
             known_failures.load(args.known_failures)
         except pytest.UsageError as exc:
@@ -150,6 +173,8 @@ def _check_client(name: str) -> None:
     except ValueError as exc:
         raise UsageProblem(f"--client: {exc}") from None
     if base == "python" and quirks:
+        from refclient.faults import Quirks  # noqa: PLC0415 - imported on use (see the note at the top)
+
         try:
             Quirks.parse(quirks.replace("+", ","))
         except ValueError as exc:
@@ -180,7 +205,8 @@ def run(args: argparse.Namespace) -> int:
     results: list[tuple[str, int, Path | None]] = []
     for client in clients:
         label = client or args.client_cmd or args.client_url
-        print(f"ringside: running the conformance suite against {label}", flush=True)
+        how = f" ({args.transport})" if client and client.partition(":")[0] == "python" else ""
+        print(f"ringside: running the conformance suite against {label}{how}", flush=True)
         before = _latest(args.report_dir)
         command = [sys.executable, "-m", "pytest", *pytest_args(args, client)]
         code = subprocess.run(command, check=False, env=pytest_env()).returncode
@@ -193,6 +219,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {label:20} {_counts(report)}  {'ok' if code == 0 else f'exit {code}'}  {report or ''}")
         written = [report for _, _, report in results if report is not None]
         if len(written) > 1:
+            from harness.report import matrix  # noqa: PLC0415 - imported on use (see the note at the top)
+
             print(f"  side by side: {matrix.write(written, args.report_dir) / 'matrix.html'}")
     return worst
 

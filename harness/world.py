@@ -32,11 +32,22 @@ APPROACH_GAP = 0.001
 #: The listener id the "logged in" steps register on every instance.
 DEFAULT_LISTENER = "main"
 CALLBACKS = tuple(Callback)
-#: Journal kinds that say something happened to a device: a frame sent, its socket closed or evicted, a failed send.
-_DEVICE_KINDS = ("ws.out", "ws.close", "ws.evict", "error")
+#: Journal kinds that say something happened to a device: a frame sent, its socket closed or evicted, a failed
+#: send; and frames received (``ws.in``), for the device id a socket claims in its auth frame.
+_DEVICE_KINDS = ("ws.out", "ws.close", "ws.evict", "error", "ws.in")
 #: Commands after which an instance is as settled as before (``advanceTime`` waits for its timers' I/O).
 _SETTLING_COMMANDS = frozenset({Command.SYNC, Command.ADVANCE_TIME})
 _scenario_numbers = itertools.count(1)
+
+
+def _claimed_device(entry: Json) -> str | None:
+    """The device id an auth frame (a ``ws.in`` journal entry) claims, if it is one."""
+    frame = entry.get("frame")
+    if not isinstance(frame, dict) or frame.get("type") != "auth":
+        return None
+    body = frame.get("body")
+    claim = frame.get("deviceId") or (body.get("deviceId") if isinstance(body, dict) else None)
+    return claim if isinstance(claim, str) and claim else None
 
 
 def callback_label(report: Json) -> str:
@@ -89,13 +100,18 @@ class Party:
     last_error: Json | None = None
     #: (resource, server events for it, commands sent) when the instance was last seen settled
     quiet: tuple[str, int, int] | None = None
+    #: (commands sent, frames received) from the last ``advanceTime`` reply that carried ``sync``'s
+    #: counts (optional in the protocol): settling right after it needs no ``sync`` of its own
+    observed: tuple[int, int] | None = None
 
 
 class World:
     """Everything one scenario touches."""
 
-    def __init__(self, probe: Probe, service: AdapterService, callbacks: CallbackLog) -> None:
+    def __init__(self, probe: Probe, service: AdapterService, callbacks: CallbackLog, *, tls: bool = True) -> None:
         self.probe = probe
+        #: whether the instances reach the server over TLS (else over its plain-HTTP listener, if it has one)
+        self.tls = tls or not probe.has_plain_listener
         self.service = service
         self.callbacks = callbacks
         self.number = next(_scenario_numbers)
@@ -112,6 +128,9 @@ class World:
         self._cursor = self.journal_start
         self._sent: dict[str, int] = {}
         self._events: dict[str, int] = {}
+        #: connection → the device id its auth frame claimed: what the server sends a socket it has not
+        #: (yet) authenticated — a refused reconnect's auth reply — reaches that device all the same
+        self._claims: dict[int, str] = {}
 
     # -- capabilities ------------------------------------------------------------------------------
 
@@ -144,8 +163,7 @@ class World:
         listener on each."""
         if len(names) < 2 or len(set(names)) < len(names) or any(n in self.parties for n in names):
             return [self.add_party(name, name) for name in names]
-        for name in names:
-            self.ensure_user(name)
+        self.probe.ensure_users(names)
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
             futures = [pool.submit(self._new_instance, name, name, login=True) for name in names]
         parties = []
@@ -196,7 +214,7 @@ class World:
     def _new_instance(self, name: str, uid: str, *, login: bool) -> ClientInstance:
         """Create (and optionally log in) one instance; touches no scenario state, so it may run in a thread."""
         tag = f"s{self.number}-{name.replace(' ', '_').replace(chr(39), '')}"
-        server = self.probe.endpoint()
+        server = self.probe.endpoint(tls=self.tls)
         params = {
             "tag": tag,
             "appId": server.app_id,
@@ -210,7 +228,7 @@ class World:
                 "caFile": server.ca_file,
             },
             "user": {"uid": uid, "authKey": server.api_key, "authToken": None},
-            "callbackUrl": self.probe.callback_url(tag),
+            "callbackUrl": self.probe.callback_url(tag, tls=self.tls),
             "clock": {"mode": "virtual" if self.virtual else "real", "now": self.probe.now()},
         }
         instance = self.service.create(tag=tag, uid=uid, params=params)
@@ -304,9 +322,21 @@ class World:
         return [p.instance.next_timer for p in self.parties.values() if p.instance.next_timer is not None]
 
     def _step_clients_to(self, when: float) -> None:
+        # Every instance, every time, even one already at ``when``: a client may have started a timer on
+        # its own since it last settled (it noticed a closed socket, say), and only the reply says so.
         for party in self.parties.values():
-            result = party.instance.ok(Command.ADVANCE_TIME, {"to": when})
-            party.instance.next_timer = result.get("nextTimer") if isinstance(result, dict) else None
+            instance = party.instance
+            result = instance.ok(Command.ADVANCE_TIME, {"to": when})
+            if not isinstance(result, dict):
+                instance.next_timer = None
+                continue
+            instance.next_timer = result.get("nextTimer")
+            frames = result.get("framesReceived")
+            if isinstance(frames, int) and not isinstance(frames, bool):
+                # the reply carries what sync would say (optional): the settle that follows reads it
+                instance.resource = result.get("resource") or instance.resource
+                instance.callbacks_sent = result.get("callbacksSent", instance.callbacks_sent)
+                party.observed = (len(instance.commands), frames)
 
     def _wait_real(self, seconds: float) -> None:
         # Real clock: time passes by itself; wait on the callback condition so nothing is missed.
@@ -333,10 +363,12 @@ class World:
         pending = [p for p in self.parties.values() if not self._is_quiet(p)]
         start = self._real.monotonic()
         settled: dict[str, int] = {}  # party → events of its device when it settled in this call
+        first = True
         while pending:
             received: dict[str, int] = {}
             for party in pending:
-                received[party.name] = self._sync(party)
+                received[party.name] = self._observed(party) if first else self._sync(party)
+            first = False
             self._count_frames()
             behind = []
             for party in pending:
@@ -356,6 +388,14 @@ class World:
                     f"device {party.instance.resource!r} but the client reports {received.get(party.name, 0)} "
                     f"received after {SETTLE_DEADLINE:.0f} s"
                 )
+
+    def _observed(self, party: Party) -> int:
+        """The frames an instance received: from its last ``advanceTime`` reply when that carried the count
+        and no command was sent since (used once), else from a ``sync``."""
+        observed, party.observed = party.observed, None
+        if observed is not None and observed[0] == len(party.instance.commands):
+            return observed[1]
+        return self._sync(party)
 
     def _sync(self, party: Party) -> int:
         """``sync`` one instance; returns the frames it says it received."""
@@ -393,13 +433,20 @@ class World:
         entries = self.probe.journal(since=self._cursor, kinds=_DEVICE_KINDS)
         if not entries:
             return
-        sent, events = self._sent, self._events
+        sent, events, claims = self._sent, self._events, self._claims
         for typed in entries:
             entry: Json = cast(Json, typed)
             device = entry.get("device")
-            if device is None:
-                continue
             kind = entry["kind"]
+            if kind == "ws.in":
+                if device is None and (claim := _claimed_device(entry)) is not None:
+                    claims[int(entry.get("conn", 0))] = claim
+                continue
+            if device is None:
+                # a frame to a socket the server has not authenticated (yet): the device its auth frame named
+                device = claims.get(int(entry.get("conn", 0)))
+                if device is None:
+                    continue
             if kind == "ws.out":
                 sent[device] = sent.get(device, 0) + 1
             elif kind == "ws.close":
@@ -539,6 +586,11 @@ class World:
         return self.probe.journal(since=self.journal_start)
 
     def close(self) -> None:
-        """Delete every instance (logs them out)."""
-        for party in self.parties.values():
-            party.instance.delete()
+        """Delete every instance (logs them out): several at once, as :meth:`add_parties` creates them."""
+        instances = [party.instance for party in self.parties.values()]
+        if len(instances) < 2:
+            for instance in instances:
+                instance.delete()
+            return
+        with ThreadPoolExecutor(max_workers=len(instances)) as pool:
+            list(pool.map(lambda instance: instance.delete(), instances))

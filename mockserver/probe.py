@@ -12,6 +12,8 @@ server's own message.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
@@ -155,24 +157,32 @@ class Probe:
 
     # -- what it is ------------------------------------------------------------------------------
 
-    def endpoint(self) -> Endpoint:
-        """Where the server listens and what a client needs to log in."""
+    def endpoint(self, *, tls: bool = True) -> Endpoint:
+        """Where the server listens and what a client needs to log in. ``tls=False``: its plain-HTTP
+        listener, when it has one beside TLS (:attr:`has_plain_listener`); else the same as ``tls=True``."""
         server, config = self._server, self._server.config
+        listener = server.plain if not tls and server.plain is not None else server.server
         return Endpoint(
             app_id=config.app_id,
             region=config.region,
             api_key=config.api_key,
-            host=server.server.host,
-            port=server.server.port,
-            url=server.url,
-            ws_url=server.ws_url,
-            ca_file=server.ca_file,
+            host=listener.host,
+            port=listener.port,
+            url=listener.url,
+            ws_url=listener.ws_url,
+            ca_file=str(listener.tls.ca) if listener.tls else None,
         )
 
-    def callback_url(self, tag: str) -> str:
+    @property
+    def has_plain_listener(self) -> bool:
+        """Whether the server listens in plain HTTP beside TLS (the same server: one state, one journal)."""
+        return self._server.plain is not None
+
+    def callback_url(self, tag: str, *, tls: bool = True) -> str:
         """The ``callbackUrl`` for the client instance tagged ``tag``: it may POST that tag's callback
-        reports to the sink and reach nothing else of the control API."""
-        return self._server.callback_url(tag)
+        reports to the sink and reach nothing else of the control API (``tls=False``: on the plain
+        listener, when there is one)."""
+        return self._server.callback_url(tag, tls=tls)
 
     @property
     def control_token(self) -> str:
@@ -200,8 +210,25 @@ class Probe:
 
     def ensure_user(self, uid: str) -> None:
         """Create ``uid`` unless it exists."""
-        if not self.has_user(uid):
-            self.add_user(uid)
+        self.ensure_users([uid])
+
+    def ensure_users(self, uids: list[str]) -> None:
+        """Create each of ``uids`` that does not exist, as ``POST /_ringside/users`` would: in one round
+        trip to the server's loop, the check and the creations together."""
+        server = self._server
+
+        async def ensure(hub: Hub) -> list[Any]:
+            replies = []
+            for uid in uids:
+                if uid not in hub.backend.directory.users:
+                    request = server.control_request("POST", "/users", {"uid": uid, "name": None})
+                    replies.append(await control_api.handle(hub, request))
+            return replies
+
+        for reply in server.call_async(ensure):
+            if "error" in reply.body:
+                error = reply.body["error"]
+                raise ProbeError(f"the server refused POST {control_api.PREFIX}/users: {error.get('message', error)}")
 
     def bring_to_life(self, uid: str) -> None:
         """Create ``uid`` as the server does on first use (a magic id like ``ring-accept-2s`` gets its
@@ -225,6 +252,19 @@ class Probe:
             return [cast(DeviceInfo, d.describe()) for d in found]
 
         return self._server.call_async(wait)
+
+    def wait_for_closed(self, uid: str, *, device: str | None = None, timeout: float) -> None:
+        """Wait (up to ``timeout`` real seconds) until every socket of ``uid`` (of device ``device`` only,
+        if given) that the server is closing has closed: its close handshake done (or aborted), so its
+        ``ws.close`` is in the journal and the client has had the close frame."""
+
+        async def wait(hub: Hub) -> None:
+            closing = [d for d in hub.devices_of(uid) if d.closing and (device is None or d.resource == device)]
+            if closing:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.gather(*(d.wait_closed() for d in closing)), timeout)
+
+        self._server.call_async(wait)
 
     # -- calls -----------------------------------------------------------------------------------
 

@@ -11,7 +11,10 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any, TypeVar
+
+from aiohttp import web
 
 from mockserver import control as control_api
 from mockserver import jsoncodec
@@ -30,12 +33,18 @@ DEFAULT_DEADLINE = 30.0
 class MockServer:
     """Start with :meth:`start`, stop with :meth:`stop` (or use it as a context manager)."""
 
-    def __init__(self, config: ServerConfig | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: ServerConfig | None = None, *, clock: Clock | None = None, plain_listener: bool = False
+    ) -> None:
         self.config = config or ServerConfig()
         self.clock = clock or parse_clock(self.config.clock)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="ringside-mock", daemon=True)
         self._server: RunningServer | None = None
+        #: with TLS on, also listen in plain HTTP on a port of its own (same server, same state): for
+        #: clients whose scenario is not about TLS, sparing them the handshakes (:attr:`plain`)
+        self._plain_listener = plain_listener
+        self._plain: RunningServer | None = None
         #: the typed port a harness uses (the only way ringside's own harness reaches the server)
         self.probe = Probe(self)
 
@@ -45,7 +54,15 @@ class MockServer:
         """Start the loop thread and the server; returns self."""
         self._thread.start()
         self._server = self.run(start_server(self.config, clock=self.clock))
+        if self._plain_listener and self._server.tls is not None:
+            self._plain = self.run(self._listen_plain(self._server))
         return self
+
+    async def _listen_plain(self, running: RunningServer) -> RunningServer:
+        site = web.TCPSite(running.runner, self.config.host, 0)  # the same app and hub, another port, no TLS
+        await site.start()
+        ports = {int(address[1]) for address in running.runner.addresses} - {running.port}
+        return replace(running, port=ports.pop(), tls=None)
 
     def stop(self) -> None:
         """Stop the server and its thread."""
@@ -98,14 +115,19 @@ class MockServer:
 
     def control(self, method: str, path: str, body: Json | None = None) -> Reply:
         """Call the control API in-process (same code path as HTTP, without the socket)."""
-        request = Request(
+        request = self.control_request(method, path, body)
+        return self.call_async(lambda hub: control_api.handle(hub, request))
+
+    def control_request(self, method: str, path: str, body: Json | None = None) -> Request:
+        """A control-API request as :meth:`control` sends it (carrying the control token), for callers that
+        run it on the loop themselves (``await control_api.handle(hub, request)``)."""
+        return Request(
             method=method,
             path=control_api.PREFIX + path,
             headers={"host": "127.0.0.1", "authorization": f"Bearer {self.control_token}"},
             body=jsoncodec.encode(body) if body is not None else b"",
             remote="127.0.0.1",
         )
-        return self.call_async(lambda hub: control_api.handle(hub, request))
 
     def data(self, method: str, path: str, body: Json | None = None) -> Any:
         """Like :meth:`control`, but returns ``data`` and raises on an error envelope."""
@@ -127,14 +149,22 @@ class MockServer:
         return self.server.ws_url
 
     @property
+    def plain(self) -> RunningServer | None:
+        """The plain-HTTP listener of a TLS server started with ``plain_listener=True`` (its ``url``,
+        ``ws_url`` and ``port``; same hub, same state), or None."""
+        return self._plain
+
+    @property
     def control_token(self) -> str:
         """The secret the control API wants on every request (``Authorization: Bearer <token>``)."""
         return self.config.control_token
 
-    def callback_url(self, tag: str) -> str:
+    def callback_url(self, tag: str, *, tls: bool = True) -> str:
         """The ``callbackUrl`` for a client instance tagged ``tag``: it may POST that tag's callback
-        reports to the sink, and nothing else (docs/control-api.md)."""
-        return control_api.callback_url(self.url, self.control_token, tag)
+        reports to the sink, and nothing else (docs/control-api.md). ``tls=False``: on the plain
+        listener, if there is one."""
+        base = self._plain.url if not tls and self._plain is not None else self.url
+        return control_api.callback_url(base, self.control_token, tag)
 
     @property
     def ca_file(self) -> str | None:

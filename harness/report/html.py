@@ -45,6 +45,7 @@ def render(report: Json) -> str:
         f"<title>ringside compliance: {_e(client.get('name'))}</title><style>{_STYLE}</style></head><body>",
         f"<h1>ringside compliance report: {_e(client.get('name'))}</h1>",
         f"<p class='muted'>service {_e(client.get('service'))} {_e(client.get('version'))} · "
+        f"reached {_e(client.get('transport', 'http'))} · "
         f"capabilities {_e(', '.join(client.get('capabilities', [])) or 'none')} · "
         f"{summary['total']} scenarios in {report['duration']:.1f} s · ringside {_e(report['tool']['version'])}</p>",
         f"<p><b>{_e(report['assessment']['statement'])}</b></p>" if report.get("assessment") else "",

@@ -158,6 +158,7 @@ class ComplianceReport:
             "version": info.get("version"),
             "capabilities": sorted(info.get("capabilities", [])),
             "command": target,
+            "transport": info.get("transport", "http"),  # in-process: the bundled reference client's fast path
         }
         report = compliance.build(
             self.ordered_rows(),

@@ -12,7 +12,7 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from harness.errors import ComplianceViolation, ScenarioError
-from harness.world import World
+from harness.world import SETTLE_DEADLINE, World
 from mockserver.probe import ProbeError
 
 
@@ -111,10 +111,14 @@ def delay_fault(world: World, status: str, name: str, seconds: str) -> None:
 )
 def close_socket(world: World, name: str, refuse: str | None) -> None:
     """The server drops the party's WebSocket now (optionally refusing reconnects for a while)."""
-    fault: dict[str, Any] = {"kind": "close", **_target(world, name)}
+    target = _target(world, name)
+    fault: dict[str, Any] = {"kind": "close", **target}
     if refuse:
         fault["refuse"] = float(refuse)
     arm(world, fault)
+    # the server only starts the close: wait for its handshake, so the client has had the close frame
+    # (and the settle below asks it to sync) before time moves on
+    world.probe.wait_for_closed(target["user"], device=target.get("device"), timeout=SETTLE_DEADLINE)
     world.settle()
 
 

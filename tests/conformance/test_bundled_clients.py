@@ -37,8 +37,11 @@ def verdicts(report: dict[str, Any]) -> dict[str, str]:
     return {row["id"]: row["verdict"] for row in report["scenarios"]}
 
 
-def test_the_reference_client_passes_the_whole_catalogue() -> None:
-    report = run_catalogue("python")
+@pytest.mark.parametrize("transport", ["in-process", "http"])
+def test_the_reference_client_passes_the_whole_catalogue(transport: str) -> None:
+    """Both ways of reaching it: in-process (the default) and the adapter protocol over HTTP (like any client)."""
+    report = run_catalogue("python", extra=("--ringside-transport", transport))
+    assert report["client"]["transport"] == transport
     summary = report["summary"]
     bad = {i: v for i, v in verdicts(report).items() if v != "passed"}
     assert bad == {}, f"the honest reference client must pass every scenario: {bad}"
@@ -70,3 +73,13 @@ def test_the_real_sdk_passes_a_fast_subset() -> None:
     known = [r for r in report["scenarios"] if r["verdict"] == "known-failure"]
     # each matched on its observed failure, which the report keeps
     assert all(r["reason"] and r["failure"] and r["knownFailure"]["matched"] for r in known), known
+
+
+def test_a_faulty_client_over_the_adapter_http_is_caught_the_same() -> None:
+    """The in-process path is the default; the same quirk reached over HTTP fails the same scenarios."""
+    expected = EXPECTED_CATCHES["double-accepted-callback"]
+    tags = " or ".join(f"id-{i}" for i in expected)
+    over_http = run_catalogue("python:double-accepted-callback", tags=tags, extra=("--ringside-transport", "http"))
+    in_process = run_catalogue("python:double-accepted-callback", tags=tags)
+    assert over_http["client"]["transport"] == "http" and in_process["client"]["transport"] == "in-process"
+    assert verdicts(over_http) == verdicts(in_process) == dict.fromkeys(expected, "failed")

@@ -55,10 +55,14 @@ class FakeInstance:
         self.received = 0
         self.lag = 0
         self.syncs = 0
+        #: frames it got on sockets the server never authenticated (refused reconnects' auth replies)
+        self.unauthenticated = 0
 
     def sent(self) -> int:
-        return sum(1 for e in self.probe.entries if e["kind"] == "ws.out" and e["device"] == self.tag) - sum(
-            e.get("unsent", 0) for e in self.probe.entries if e["kind"] == "ws.close" and e["device"] == self.tag
+        return (
+            self.unauthenticated
+            + sum(1 for e in self.probe.entries if e["kind"] == "ws.out" and e["device"] == self.tag)
+            - sum(e.get("unsent", 0) for e in self.probe.entries if e["kind"] == "ws.close" and e["device"] == self.tag)
         )
 
     def ok(self, name: str, params: Json | None = None) -> Any:
@@ -182,3 +186,101 @@ def test_with_the_real_clock_every_settle_syncs_every_instance() -> None:
     world.settle()
     world.settle()
     assert syncs(instances) == {"alice": 2, "bob": 2}  # timers run by themselves: nobody is known quiet
+
+
+class CountingInstance(FakeInstance):
+    """An instance whose ``advanceTime`` reply carries what ``sync`` would say (the optional counts)."""
+
+    def ok(self, name: str, params: Json | None = None) -> Any:
+        if name != Command.ADVANCE_TIME:
+            return super().ok(name, params)
+        self.commands.append({"command": name, "params": params or {}})
+        if self.lag:
+            self.lag -= 1
+        else:
+            self.received = self.sent()
+        return {"now": 0, "nextTimer": None, "resource": self.tag, "framesReceived": self.received, "callbacksSent": 0}
+
+
+def counting_world(*names: str) -> tuple[World, FakeProbe, dict[str, FakeInstance]]:
+    world, probe, _ = world_of()
+    instances: dict[str, FakeInstance] = {}
+    for name in names:
+        instance = CountingInstance(probe, f"dev-{name}")
+        world.parties[name] = Party(name=name, uid=name, instance=instance)  # type: ignore[arg-type]
+        instances[name] = instance
+    return world, probe, instances
+
+
+def test_an_advance_time_reply_with_the_counts_spares_the_sync() -> None:
+    world, probe, instances = counting_world("alice", "bob")
+    world.settle()
+    syncs(instances)
+    world._step_clients_to(1.0)  # a timer of the server sent alice a frame meanwhile, she has it already
+    probe.send("dev-alice")
+    instances["alice"].received = instances["alice"].sent()
+    world._step_clients_to(2.0)
+    world.settle()
+    assert syncs(instances) == {"alice": 0, "bob": 0}
+    assert world.parties["alice"].quiet is not None
+
+
+def test_an_advance_time_count_that_is_behind_is_followed_by_a_sync() -> None:
+    world, probe, instances = counting_world("alice")
+    world.settle()
+    syncs(instances)
+    world._step_clients_to(1.0)
+    probe.send("dev-alice", 2)  # sent after the reply: the count in it is behind
+    world.settle()
+    assert syncs(instances) == {"alice": 1}
+    assert instances["alice"].received == 2
+
+
+def test_a_command_after_advance_time_makes_its_counts_stale() -> None:
+    world, _probe, instances = counting_world("alice")
+    world.settle()
+    syncs(instances)
+    world._step_clients_to(1.0)
+    instances["alice"].ok(Command.ACCEPT_CALL, {"sessionId": "s"})
+    world.settle()
+    assert syncs(instances) == {"alice": 1}
+
+
+def test_without_the_counts_advance_time_is_followed_by_syncs_as_before() -> None:
+    world, probe, instances = world_of("alice")  # FakeInstance answers advanceTime with null
+    world.settle()
+    syncs(instances)
+    probe.send("dev-alice")
+    world._step_clients_to(1.0)
+    world.settle()
+    assert syncs(instances) == {"alice": 1}
+
+
+def test_frames_to_a_socket_not_authenticated_yet_count_for_the_device_it_claimed() -> None:
+    """A refused reconnect: the server answers the auth frame of a socket it never authenticated; the
+    client counts that reply among its frames, so the harness must too (else it settles too early)."""
+    world, probe, instances = world_of("alice")
+    probe.send("dev-alice", 2)
+    world.settle()
+    syncs(instances)
+    auth = {"type": "auth", "deviceId": "dev-alice", "body": {"auth": "<redacted>", "deviceId": "dev-alice"}}
+    for conn in (7, 8):  # two refused reconnects, each answered with one frame on its own connection
+        probe.entries.append(
+            {"seq": len(probe.entries) + 1, "kind": "ws.in", "conn": conn, "device": None, "frame": auth}
+        )
+        probe.entries.append({"seq": len(probe.entries) + 1, "kind": "ws.out", "conn": conn, "device": None})
+    probe.entries.append({"seq": len(probe.entries) + 1, "kind": "ws.close", "conn": 8, "device": None, "unsent": 0})
+    instances["alice"].unauthenticated = 2
+    instances["alice"].lag = 1  # the first sync answers before those two replies arrived: not settled yet
+    world.settle()
+    assert world._sent_to("dev-alice") == 4
+    assert syncs(instances) == {"alice": 2}  # asked (something happened to her device) until she has all 4
+    assert instances["alice"].received == 4
+    other = {"type": "auth", "body": {"deviceId": "dev-bob"}}
+    probe.entries.append({"seq": len(probe.entries) + 1, "kind": "ws.in", "conn": 9, "device": None, "frame": other})
+    probe.entries.append(
+        {"seq": len(probe.entries) + 1, "kind": "ws.in", "conn": 10, "device": None, "frame": {"x": 1}}
+    )
+    probe.entries.append({"seq": len(probe.entries) + 1, "kind": "ws.out", "conn": 10, "device": None})
+    world.settle()
+    assert (world._sent_to("dev-alice"), world._sent_to("dev-bob")) == (4, 0)  # an unclaimed socket counts for nobody

@@ -91,7 +91,15 @@ def test_a_failure_while_settling_after_the_last_step_fails_the_scenario(pyteste
 
 
 def test_a_client_that_died_after_the_last_step_fails_the_scenario(pytester: pytest.Pytester) -> None:
-    result, row = run(pytester, "--ringside-client", "python", extra="And the client's test service dies")
+    # a service in a process of its own, to kill: the reference client over the adapter protocol's HTTP
+    result, row = run(
+        pytester,
+        "--ringside-client",
+        "python",
+        "--ringside-transport",
+        "http",
+        extra="And the client's test service dies",
+    )
     result.assert_outcomes(failed=1)
     assert row["verdict"] == "failed"
     assert "exited during the scenario (killed by signal 9)" in row["failure"]

@@ -101,6 +101,14 @@ class ChatSocket:
             self._frame_arrived.clear()
             await self._frame_arrived.wait()
 
+    async def let_go(self) -> None:
+        """Return once a socket that has closed (the close handshake done) has been let go of: its reader
+        finished, so what follows a lost socket (the reconnect timer) has been done."""
+        ws, reader = self._ws, self._reader
+        if ws is not None and ws.closed and reader is not None and not reader.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(reader)
+
     def pong_pending(self) -> asyncio.Future[None] | None:
         """A future resolved when the outstanding ping is answered (or given up), or ``None``."""
         return self._pong if self._pong is not None and not self._pong.done() else None

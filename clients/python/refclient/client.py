@@ -196,7 +196,9 @@ class RingingClient:
         self._end_session()
 
     async def idle(self) -> None:
-        """Return once no REST request or timer effect of this client is in flight."""
+        """Return once no REST request or timer effect of this client is in flight, and a socket the
+        peer has closed has been let go of (its reconnect timer armed)."""
+        await self._socket.let_go()
         await self.activity.idle()
 
     async def wait_for_frames(self, count: int) -> None:

@@ -56,6 +56,7 @@ CAPABILITIES = [c.value for c in Capability]
 LOG_ENV_VAR = "RINGSIDE_REFCLIENT_LOG"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Json = dict[str, Any]
 
 
 class AdapterService:
@@ -96,44 +97,56 @@ class AdapterService:
 
     async def describe(self, request: web.Request) -> web.Response:
         """``GET /``."""
-        return web.json_response(
-            {
-                "name": NAME,
-                "version": SDK_VERSION,
-                "protocolVersion": 1,
-                "capabilities": self.capabilities,
-                "sdk": {"name": "refclient", "version": SDK_VERSION},
-                "quirks": self.quirks.enabled(),
-            }
-        )
+        return web.json_response(self.description())
 
     async def create(self, request: web.Request) -> web.Response:
         """``POST /``: a new, not yet logged-in instance."""
-        config = InstanceConfig.from_json(await _json_body(request))
-        self._created += 1
-        instance_id = str(self._created)
-        self.instances[instance_id] = Instance(config, self._http, self.quirks)
+        instance_id = self.create_instance(await _json_body(request))
         url = f"{request.url.origin()}/instances/{instance_id}"
         return web.json_response({"url": url}, status=201, headers={"Location": url})
 
     async def command(self, request: web.Request) -> web.Response:
         """``POST /instances/{id}``: run a command; the client's own errors are ``ok: false``."""
-        instance = self._instance(request)
-        body = await _json_body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("command"), str):
-            raise bad_request('the body must be {"command": "...", "params": {...}}')
-        params = body.get("params")
-        if params is None:
-            params = {}
-        if not isinstance(params, dict):
-            raise bad_request("params must be an object or null")
+        instance = self.instance(request.match_info["id"])
+        body = command_body(await _json_body(request))
         if self.breakage is not None and body["command"] == self.breakage[0]:
             return await self._break(self.breakage[1])
+        return web.json_response(await self.run_command(instance, body))
+
+    # -- the routes' work, without HTTP (the in-process service, refclient.inprocess, calls these too) --
+
+    def description(self) -> Json:
+        """The body of ``GET /``."""
+        return {
+            "name": NAME,
+            "version": SDK_VERSION,
+            "protocolVersion": 1,
+            "capabilities": self.capabilities,
+            "sdk": {"name": "refclient", "version": SDK_VERSION},
+            "quirks": self.quirks.enabled(),
+        }
+
+    def create_instance(self, body: Any) -> str:
+        """``POST /``'s work: validate the request, make the instance; returns its id."""
+        config = InstanceConfig.from_json(body)
+        self._created += 1
+        instance_id = str(self._created)
+        self.instances[instance_id] = Instance(config, self._http, self.quirks)
+        return instance_id
+
+    async def run_command(self, instance: Instance, body: Json) -> Json:
+        """``POST /instances/{id}``'s work on a checked body: the reply, ``ok: false`` for the client's own errors."""
         try:
-            result = await instance.run(body["command"], params)
+            result = await instance.run(body["command"], body["params"])
         except CometChatError as exc:
-            return web.json_response({"ok": False, "error": exc.to_json()})
-        return web.json_response({"ok": True, "result": result})
+            return {"ok": False, "error": exc.to_json()}
+        return {"ok": True, "result": result}
+
+    async def delete_instance(self, instance_id: str) -> None:
+        """``DELETE /instances/{id}``'s work: log out and free the instance."""
+        instance = self.instance(instance_id)
+        del self.instances[instance_id]
+        await instance.close()
 
     async def _break(self, how: str) -> web.Response:
         """A broken test service, for proving the harness copes: die, never answer, or answer garbage."""
@@ -146,9 +159,7 @@ class AdapterService:
 
     async def delete(self, request: web.Request) -> web.Response:
         """``DELETE /instances/{id}``: log out and free the instance."""
-        instance = self._instance(request)
-        del self.instances[request.match_info["id"]]
-        await instance.close()
+        await self.delete_instance(request.match_info["id"])
         return web.Response(status=204)
 
     async def stop(self, request: web.Request) -> web.StreamResponse:
@@ -161,10 +172,11 @@ class AdapterService:
 
     # -- plumbing ---------------------------------------------------------------------------------
 
-    def _instance(self, request: web.Request) -> Instance:
-        instance = self.instances.get(request.match_info["id"])
+    def instance(self, instance_id: str) -> Instance:
+        """The instance ``instance_id`` (``404 UNKNOWN_INSTANCE`` if there is none)."""
+        instance = self.instances.get(instance_id)
         if instance is None:
-            raise ProtocolError(404, "UNKNOWN_INSTANCE", f"no instance {request.match_info['id']!r}")
+            raise ProtocolError(404, "UNKNOWN_INSTANCE", f"no instance {instance_id!r}")
         return instance
 
     def _http(self) -> aiohttp.ClientSession:
@@ -177,10 +189,14 @@ class AdapterService:
         instances, self.instances = list(self.instances.values()), {}
         await asyncio.gather(*(instance.close(logout=False) for instance in instances), return_exceptions=True)
 
-    async def _cleanup(self, app: web.Application) -> None:
-        await self.close_instances()
+    async def close_session(self) -> None:
+        """Close the HTTP session the instances' callback POSTs share."""
         if self._session is not None:
             await self._session.close()
+
+    async def _cleanup(self, app: web.Application) -> None:
+        await self.close_instances()
+        await self.close_session()
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -197,6 +213,18 @@ class AdapterService:
             log.exception("%s %s failed", request.method, request.path)
             body = {"error": {"code": "INTERNAL_ERROR", "message": f"{type(exc).__name__}: {exc}", "details": None}}
             return web.json_response(body, status=500)
+
+
+def command_body(body: Any) -> Json:
+    """A command request checked: ``{"command": str, "params": {...}}`` (``params`` null or absent: ``{}``)."""
+    if not isinstance(body, dict) or not isinstance(body.get("command"), str):
+        raise bad_request('the body must be {"command": "...", "params": {...}}')
+    params = body.get("params")
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise bad_request("params must be an object or null")
+    return {"command": body["command"], "params": params}
 
 
 async def _json_body(request: web.Request) -> Any:
