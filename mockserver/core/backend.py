@@ -5,8 +5,9 @@ frames to deliver (to every device of the named users: the echo rule stamps each
 device's ``resource``, and the acting device drops its own echo). The aiohttp edge, scripted users and
 the control API all act through these same methods, so the journal shows every actor alike.
 
-The reply and frames are laid out when first read, once per event however many devices hear it
-(:class:`~mockserver.core.messages.CallMessage`); what they show is fixed at the move.
+The reply and frames are laid out at the move, once per event however many devices hear it
+(:func:`~mockserver.core.messages.call_frame`). Messages share what does not change between them (a
+user's entity, a call's parties): nothing may change one, or anything in one, in place.
 """
 
 from __future__ import annotations
@@ -27,91 +28,57 @@ from mockserver.core.machine import (
     ring_deadline,
     tuple_new,
 )
-from mockserver.core.messages import (
-    SYSTEM_DEVICE,
-    CallMessage,
-    GroupView,
-    Scene,
-    UserView,
-    group_view,
-    user_view,
-)
+from mockserver.core.messages import SYSTEM_DEVICE, CallTemplates, Wrap, call_frame, group_wrap, user_wrap
 from mockserver.core.states import TERMINAL, CallStatus, Kind, Move
 
 Json = dict[str, Any]
 
 #: The call types a call may have (the SDK's CALL_TYPE).
 CALL_TYPES = ("audio", "video")
-_SYSTEM_VIEW = user_view(User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0), online=True)
+#: How messages show the server when it acts (its ring expiry).
+_SYSTEM_WRAP = user_wrap(User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0), online=True)
 #: What a client may send as a call's status, by its wire value.
 _MOVES: dict[str, Move] = {m.value: m for m in Move}
 _KINDS: dict[str, Kind] = {k.value: k for k in Kind}
 _USER, _INITIATED, _ONGOING = Kind.USER, CallStatus.INITIATED, CallStatus.ONGOING
+#: call templates kept at most (one per caller, receiver and call type: see CallTemplates)
+_MAX_TEMPLATES = 4096
 
 
 class Delivery:
-    """One WebSocket frame for every device of ``uids``; the frame is laid out the first time it is read."""
+    """One WebSocket frame for every device of ``uids``."""
 
-    __slots__ = ("message", "uids")
+    __slots__ = ("frame", "uids")
 
-    def __init__(self, uids: tuple[str, ...], message: CallMessage) -> None:
+    def __init__(self, uids: tuple[str, ...], frame: Json) -> None:
         self.uids = uids
-        self.message = message  #: the call message the frame carries
-
-    @property
-    def frame(self) -> Json:
-        """The frame (the same object every time it is read)."""
-        return self.message.frame()
+        self.frame = frame  #: the frame (the same object every time it is read; never to be changed)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Delivery):
             return NotImplemented
-        return self.uids == other.uids and self.message == other.message
+        return self.uids == other.uids and self.frame == other.frame
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Delivery(uids={self.uids!r}, message={self.message!r})"
+        body = self.frame["body"]
+        return f"Delivery(uids={self.uids!r}, message={body['id']}, status={body['data']['action']!r})"
 
 
 class Outcome:
-    """What one accepted call move produced: the new record and its events, then (laid out when first
-    read, from the move's :class:`Scene`) the REST reply and the frames to deliver."""
+    """What one accepted call move produced: the new record, its events, and the frames to deliver (one
+    per event, laid out at the move), the first of which carries the REST reply."""
 
-    __slots__ = ("_deliveries", "_scene", "call", "events")
+    __slots__ = ("call", "deliveries", "events", "reply")
 
-    def __init__(self, call: CallRecord, events: list[CallEvent], scene: Scene) -> None:
+    def __init__(self, call: CallRecord, events: list[CallEvent], deliveries: list[Delivery]) -> None:
         self.call = call
         self.events = events
-        self._scene = scene
-        self._deliveries: list[Delivery] | None = None
-
-    @property
-    def deliveries(self) -> list[Delivery]:
-        """One frame per event, in order, each for every device of the users who hear of it."""
-        deliveries = self._deliveries
-        if deliveries is None:
-            deliveries = self._deliveries = self._lay_out()
-        return deliveries
-
-    @property
-    def reply(self) -> Json:
-        """The REST reply's ``data``: the first event's call message (the first frame's ``body``)."""
-        deliveries = self.deliveries
-        return deliveries[0].message.body() if deliveries else {}
-
-    def _lay_out(self) -> list[Delivery]:
-        call, scene = self.call, self._scene
-        deliveries: list[Delivery] = []
-        for message_id, event in enumerate(self.events, scene[3]):
-            if isinstance(event, StatusChanged):
-                status, uids = event.status, call.parties
-            elif isinstance(event, MemberDeclined):
-                status, uids = event.status, (event.member,)
-            else:
-                status, uids = _ONGOING, (event.member,)
-            deliveries.append(Delivery(uids, CallMessage(call, status, message_id, scene)))
-        return deliveries
+        #: one frame per event, in order, each for every device of the users who hear of it
+        self.deliveries = deliveries
+        #: the REST reply's ``data``: the first event's call message (the first frame's ``body``)
+        self.reply: Json = deliveries[0].frame["body"] if deliveries else {}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Outcome):
@@ -122,6 +89,19 @@ class Outcome:
 
     def __repr__(self) -> str:
         return f"Outcome(call={self.call!r}, events={self.events!r})"
+
+
+def _single(call: CallRecord, events: list[CallEvent], parties: tuple[str, ...], frame: Json) -> Outcome:
+    """``Outcome(call, events, [Delivery(parties, frame)])`` without running either ``__init__`` (a
+    Python call each, on every move)."""
+    delivery = _new(Delivery)
+    delivery.uids, delivery.frame = parties, frame
+    outcome = _new(Outcome)
+    outcome.call, outcome.events, outcome.deliveries, outcome.reply = call, events, [delivery], frame["body"]
+    return outcome
+
+
+_new = object.__new__
 
 
 class Backend:
@@ -176,6 +156,15 @@ class Backend:
         self.online: set[str] = set()
         #: message ids: 1, 2, 3, ... one per call message (a C counter: every move takes one)
         self._message_ids = itertools.count(1)
+        #: per (kind, caller, receiver, call type): what every message of such a call shows alike
+        self._templates: dict[tuple[Kind, str, str, str], CallTemplates] = {}
+        #: per live call: its templates and its parties (who hears of it), looked up once per move
+        self._shapes: dict[str, tuple[CallTemplates, tuple[str, ...]]] = {}
+        #: per uid: what their wrap shows (fields and presence) and that wrap, shared by every message that
+        #: shows them so, until a field or their presence changes
+        self._user_wraps: dict[str, tuple[tuple[Any, ...], Wrap]] = {}
+        #: per guid: what the group's wrap shows, and that wrap
+        self._group_wraps: dict[str, tuple[tuple[Any, ...], Wrap]] = {}
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -213,7 +202,8 @@ class Backend:
         metadata: Any = None,
     ) -> Outcome:
         """``POST /calls``: ``actor`` calls a user or group; it rings even if the callee is busy."""
-        caller = self.directory.user(actor)
+        users = self.directory.users
+        caller = users.get(actor) or self.directory.user(actor)  # (the method raises ERR_UID_NOT_FOUND)
         try:
             kind = _KINDS[receiver_type]
         except (KeyError, TypeError):
@@ -222,10 +212,10 @@ class Backend:
             ) from None
         if call_type not in CALL_TYPES:
             raise RingsideError(ErrorCode.VALIDATION_FAILED, "type must be 'audio' or 'video'", {"type": call_type})
-        if receiver not in (self.directory.users if kind is _USER else self.directory.groups):
-            check_id(receiver, "receiver")  # (every id in the directory passed it when it was added)
+        # (an unknown receiver is first checked for a valid id: every id in the directory passed it)
         if kind is _USER:
-            if receiver not in self.directory.users:
+            if receiver not in users:
+                check_id(receiver, "receiver")
                 raise RingsideError(ErrorCode.RECEIVER_NOT_FOUND, f"no user {receiver!r}", {"receiver": receiver})
             if receiver == actor:
                 raise RingsideError(ErrorCode.CANNOT_CALL_SELF, "a user cannot call themself", {"uid": actor})
@@ -233,6 +223,7 @@ class Backend:
         else:
             group = self.directory.groups.get(receiver)
             if group is None:
+                check_id(receiver, "receiver")
                 raise RingsideError(ErrorCode.RECEIVER_NOT_FOUND, f"no group {receiver!r}", {"receiver": receiver})
             if actor not in group.members:
                 raise RingsideError(
@@ -250,11 +241,13 @@ class Backend:
              engaged, metadata, actor),
         )  # fmt: skip
         self.calls[session_id] = self.live[session_id] = call  # self._store() for a ringing call
+        templates = self._templates.get((kind, actor, receiver, call_type)) or self._templates_for(call)
+        shape = self._shapes[session_id] = (templates, (actor, receiver) if kind is _USER else (actor, *ringing))
         if self.max_ended_calls is not None or self.call_retention is not None:
             self.trim(now)
         caller.last_active_at = now
         event: StatusChanged = tuple_new(StatusChanged, (session_id, _INITIATED, actor, now))
-        return self._outcome(call, [event], actor, now, resource)
+        return self._outcome(call, [event], actor, now, resource, shape)
 
     def update(self, actor: str, session_id: str, status: str, *, now: float, resource: str | None) -> Outcome:
         """``PUT /calls/{sessionId}``: ``actor`` moves the call to ``status``."""
@@ -271,21 +264,23 @@ class Backend:
             call = self.call(session_id)  # raises ERR_CALL_NOT_FOUND
         user = None if actor == SYSTEM_ACTOR else (self.directory.users.get(actor) or self.directory.user(actor))
         new, events = handle(call, move, actor=actor, now=now)
-        self._store(session_id, new, now)
-        if user is not None:
-            user.last_active_at = now
-        return self._outcome(new, events, actor, now, resource)
-
-    def _store(self, sid: str, call: CallRecord, now: float) -> None:
-        self.calls[sid] = call
-        if call.status in TERMINAL:
-            self.live.pop(sid, None)
-            ended_at = call.ended_at
-            self.ended.setdefault(sid, ended_at if ended_at is not None else now)
+        # store it: the calls, the live index, the ended ones in the order they ended
+        self.calls[session_id] = new
+        if new.status in TERMINAL:
+            self.live.pop(session_id, None)
+            shape = self._shapes.pop(session_id, None)  # (an ended call has no more messages)
+            ended_at = new.ended_at
+            self.ended.setdefault(session_id, ended_at if ended_at is not None else now)
         else:
-            self.live[sid] = call
+            self.live[session_id] = new
+            shape = self._shapes.get(session_id)
         if self.max_ended_calls is not None or self.call_retention is not None:  # else trim() is a no-op
             self.trim(now)
+        if user is not None:
+            user.last_active_at = now
+        if shape is None:  # (every call has one from initiate() until it ends)
+            shape = (self._templates_for(new), new.parties)
+        return self._outcome(new, events, actor, now, resource, shape)
 
     def trim(self, now: float) -> list[str]:
         """Forget ended calls beyond the count limit or ended more than the retention ago; returns their ids.
@@ -318,63 +313,143 @@ class Backend:
 
     # -- fan-out ---------------------------------------------------------------------------------
 
-    def _view_of(self, uid: str) -> UserView:
+    def _user_wrap(self, uid: str) -> Wrap:
+        """How messages show ``uid`` now: the wrap made last time if nothing it shows changed since (their
+        fields, compared by value, and their presence), else a new one."""
         if uid == SYSTEM_ACTOR:
-            return _SYSTEM_VIEW
+            return _SYSTEM_WRAP
         user = self.directory.users.get(uid)
         if user is None:
             user = self.directory.user(uid)  # raises ERR_UID_NOT_FOUND
-        return (user.__dict__.copy(), uid in self.online)  # user_view(), inlined: two or three per move
+        # what the entity shows; metadata by identity, plus whether it is empty (a change in place)
+        shown = (
+            user.last_active_at,
+            uid in self.online,
+            user.name,
+            user.role,
+            user.avatar,
+            user.metadata,
+            not user.metadata,
+            user.created_at,
+        )
+        kept = self._user_wraps.get(uid)
+        if kept is not None and kept[0] == shown:
+            return kept[1]
+        return self._new_user_wrap(uid, user, shown, kept)
 
-    def _receiver_view(self, call: CallRecord) -> UserView | GroupView:
-        if call.kind is _USER:
-            return self._view_of(call.receiver)
-        return group_view(self.directory.groups[call.receiver])
+    def _new_user_wrap(
+        self, uid: str, user: User, shown: tuple[Any, ...], kept: tuple[tuple[Any, ...], Wrap] | None
+    ) -> Wrap:
+        """A new wrap of ``user``, who now looks like ``shown``; ``kept`` is their last one. When only
+        ``lastActiveAt`` and presence changed (every move changes the mover's), a copy of its entity."""
+        if kept is not None and kept[0][2:] == shown[2:]:
+            entity = kept[1]["entity"].copy()
+            entity["lastActiveAt"] = int(shown[0])
+            if kept[0][1] is not shown[1]:
+                entity["status"] = "online" if shown[1] else "offline"
+            wrap: Wrap = {"entity": entity, "entityType": "user"}
+        else:
+            wrap = user_wrap(user, online=shown[1])
+        self._user_wraps[uid] = (shown, wrap)
+        return wrap
+
+    def _group_wrap(self, guid: str) -> Wrap:
+        """How messages show the group ``guid`` now (the last wrap, if what it shows is unchanged)."""
+        group = self.directory.groups[guid]
+        shown = (group.name, len(group.members), group.owner, group.created_at)
+        seen = self._group_wraps.get(guid)
+        if seen is not None and seen[0] == shown:
+            return seen[1]
+        wrap = group_wrap(group)
+        self._group_wraps[guid] = (shown, wrap)
+        return wrap
+
+    def _templates_for(self, call: CallRecord) -> CallTemplates:
+        key = (call.kind, call.caller, call.receiver, call.call_type)
+        templates = self._templates.get(key)
+        if templates is None:
+            if len(self._templates) >= _MAX_TEMPLATES:  # a bound, not a policy: they are cheap to remake
+                self._templates.clear()
+            templates = self._templates[key] = CallTemplates(*key, self.app_id)
+        return templates
 
     def message_for(
         self, call: CallRecord, status: CallStatus, actor: str, *, now: float, resource: str | None
     ) -> Json:
         """A fresh call message announcing ``status`` of ``call`` as done by ``actor``."""
-        caller, receiver = self._view_of(call.caller), self._receiver_view(call)
-        by = caller if actor == call.caller else self._view_of(actor)
-        message_id = next(self._message_ids)
-        return CallMessage(
-            call, status, message_id, (by, caller, receiver, message_id, now, resource, self.app_id)
-        ).body()
+        caller = self._user_wrap(call.caller)
+        receiver = self._user_wrap(call.receiver) if call.kind is _USER else self._group_wrap(call.receiver)
+        by = caller if actor == call.caller else self._user_wrap(actor)
+        templates = self._templates_for(call)
+        data = templates.data(caller, receiver, call.metadata)
+        frame = call_frame(
+            call, status, next(self._message_ids), int(now), actor, by, receiver, data, resource, templates
+        )
+        return frame["body"]  # type: ignore[no-any-return]
 
     def _outcome(
-        self, call: CallRecord, events: list[CallEvent], actor: str, now: float, resource: str | None
+        self,
+        call: CallRecord,
+        events: list[CallEvent],
+        actor: str,
+        now: float,
+        resource: str | None,
+        shape: tuple[CallTemplates, tuple[str, ...]],
     ) -> Outcome:
-        """The outcome of ``actor``'s move (every event of a move is the mover's). What its messages will
-        show is taken now (:class:`Scene`); laying them out waits until someone reads the reply or a frame."""
-        users, online = self.directory.users, self.online
-        caller_uid, receiver_uid = call.caller, call.receiver  # (a named tuple's field is a descriptor call)
-        # self._view_of() of the caller and the callee, inlined for the usual case (a known user)
+        """The outcome of ``actor``'s move (every event of a move is the mover's), its frames laid out now."""
+        caller_uid, receiver_uid = call.caller, call.receiver
+        users, online, seen = self.directory.users, self.online, self._user_wraps
+        # self._user_wrap() of the caller and the callee, inlined for the usual case (a known user whose
+        # wrap is still what they look like); anything else takes the method
         user = users.get(caller_uid)
-        caller = (
-            self._view_of(caller_uid)
-            if user is None or caller_uid == SYSTEM_ACTOR
-            else (user.__dict__.copy(), caller_uid in online)
-        )
-        callee: UserView | None = None
+        if user is None or caller_uid == SYSTEM_ACTOR:
+            caller = self._user_wrap(caller_uid)
+        else:
+            shown = (user.last_active_at, caller_uid in online, user.name, user.role, user.avatar, user.metadata,
+                     not user.metadata, user.created_at)  # fmt: skip
+            kept = seen.get(caller_uid)
+            if kept is not None and kept[0] == shown:
+                caller = kept[1]
+            else:
+                caller = self._new_user_wrap(caller_uid, user, shown, kept)
         if call.kind is _USER:
             user = users.get(receiver_uid)
-            callee = (
-                self._view_of(receiver_uid)
-                if user is None or receiver_uid == SYSTEM_ACTOR
-                else (user.__dict__.copy(), receiver_uid in online)
-            )
-        receiver = group_view(self.directory.groups[receiver_uid]) if callee is None else callee
-        if actor == caller_uid:
-            by = caller
-        elif callee is not None and actor == receiver_uid:
-            by = callee
+            if user is None or receiver_uid == SYSTEM_ACTOR:
+                receiver = self._user_wrap(receiver_uid)
+            else:
+                shown = (user.last_active_at, receiver_uid in online, user.name, user.role, user.avatar,
+                         user.metadata, not user.metadata, user.created_at)  # fmt: skip
+                kept = seen.get(receiver_uid)
+                if kept is not None and kept[0] == shown:
+                    receiver = kept[1]
+                else:
+                    receiver = self._new_user_wrap(receiver_uid, user, shown, kept)
+            by = caller if actor == caller_uid else receiver if actor == receiver_uid else self._user_wrap(actor)
         else:
-            by = self._view_of(actor)
-        first_id = next(self._message_ids)
-        for _ in events[1:]:
-            next(self._message_ids)
-        return Outcome(call, events, (by, caller, receiver, first_id, now, resource, self.app_id))
+            receiver = self._group_wrap(receiver_uid)
+            by = caller if actor == caller_uid else self._user_wrap(actor)
+        templates, parties = shape
+        # templates.data(caller, receiver, call.metadata), inlined for a call without metadata
+        known = templates.parties
+        if known is not None and known[0] is caller and known[1] is receiver and call.metadata is None:
+            data = templates.known_data
+        else:
+            data = templates.data(caller, receiver, call.metadata)
+        sent_at, ids = int(now), self._message_ids
+        if len(events) == 1 and type(event := events[0]) is StatusChanged:  # every user-call move
+            frame = call_frame(call, event.status, next(ids), sent_at, actor, by, receiver, data, resource, templates)
+            return _single(call, events, parties, frame)
+        deliveries: list[Delivery] = []
+        for event in events:
+            if isinstance(event, StatusChanged):
+                status, uids = event.status, parties
+            elif isinstance(event, MemberDeclined):
+                status, uids = event.status, (event.member,)
+            else:
+                status, uids = _ONGOING, (event.member,)
+            frame = call_frame(call, status, next(ids), sent_at, actor, by, receiver, data, resource, templates)
+            deliveries.append(Delivery(uids, frame))
+        return Outcome(call, events, deliveries)
 
     def snapshot(self, call: CallRecord) -> Json:
         """The control API's view of one call: its state plus what the server knows about busy-ness."""

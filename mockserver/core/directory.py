@@ -19,9 +19,9 @@ except ImportError:  # pragma: no cover - an interpreter built without it keeps 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class User:
-    """A user of the app."""
+    """A user of the app. (Slots: the backend reads a user's fields at every move.)"""
 
     uid: str
     name: str
@@ -60,12 +60,12 @@ class IdSource:
 
     def next(self, kind: str, length: int = 32) -> str:
         """The next hex id of ``kind`` (each kind counts on its own)."""
-        n = self._counters.get(kind, 0) + 1
-        self._counters[kind] = n
-        if self._seed is None:
-            return secrets.token_hex((length + 1) // 2)[:length]
+        counters = self._counters
+        n = counters[kind] = counters.get(kind, 0) + 1
         prefix = self._prefixes.get(kind)
         if prefix is None:
+            if self._seed is None:
+                return secrets.token_hex((length + 1) // 2)[:length]
             prefix = self._prefixes[kind] = f"{self._seed}:{kind}:".encode()
         return sha256(b"%b%d" % (prefix, n)).hexdigest()[:length]  # sha256 of "<seed>:<kind>:<n>"
 

@@ -6,9 +6,10 @@ Nothing here reads a clock, awaits, or does I/O. A call is an immutable :class:`
 
 Speed (docs/performance.md): records and events are named tuples, so the next record is a single
 tuple allocation (``dataclasses.replace`` cost more than the rest of a move); :func:`handle` looks its
-row up in :data:`~mockserver.core.states.TRANSITIONS` first and asks :func:`refusal` why only when
-the row is missing or the per-member checks fail, so an allowed move costs one dict lookup, not a
-table scan. Records and events compare equal only to their own type (not to a plain tuple).
+row up in :data:`~mockserver.core.states.TRANSITIONS` first (the actor's role worked out inline, a
+status change built inline) and asks :func:`refusal` why only when the row is missing or the
+per-member checks fail, so an allowed move costs one dict lookup, not a table scan. Records and events
+compare equal only to their own type (not to a plain tuple).
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ class MemberJoined(NamedTuple):
 CallEvent = StatusChanged | MemberDeclined | MemberJoined
 
 
+#: Every row of :data:`TRANSITIONS` as ``(effect, to)``, for handle() (a tuple unpacks cheaper than a
+#: dataclass's two attribute reads).
+_ROWS: dict[tuple[Kind, CallStatus, Move, Role], tuple[Effect, CallStatus | None]] = {
+    key: (row.effect, row.to) for key, row in TRANSITIONS.items()
+}
+
 #: (kind, move, role) of every row: a role that never makes a move in any status is ROLE_NOT_ALLOWED.
 _ROLE_MOVES: frozenset[tuple[Kind, Move, Role]] = frozenset((k, m, r) for k, _, m, r in TRANSITIONS)
 
@@ -207,9 +214,18 @@ def handle(call: CallRecord, move: Move, *, actor: str, now: float) -> tuple[Cal
     Raises:
         RingsideError: the move is refused; ``call`` is unchanged (it is immutable anyway).
     """
-    role = call.role_of(actor)
-    kind = call.kind  # (a named tuple's field is a descriptor call: read each once)
-    row = TRANSITIONS.get((kind, call.status, move, role))
+    (sid, kind, call_type, caller, receiver, ringing, initiated_at, status, joined_at, ended_at, participants,
+     declines, engaged_when_rung, metadata, _) = call  # fmt: skip
+    # call.role_of(actor), inlined
+    if actor == SYSTEM_ACTOR:
+        role = _SYSTEM
+    elif actor == caller:
+        role = _CALLER
+    elif actor in ringing:
+        role = _CALLEE
+    else:
+        role = _OUTSIDER
+    row = _ROWS.get((kind, status, move, role))
     # A listed key has a participant's role, a live status and a role that makes this move, so of the
     # refusals only the per-member ones remain, and those only in group calls (a user call's answers
     # are listed for a ringing call only); anything else gets its code from refusal().
@@ -217,13 +233,22 @@ def handle(call: CallRecord, move: Move, *, actor: str, now: float) -> tuple[Cal
         problem = refusal(call, move, actor)
         assert problem is not None, "a move off the table must be refused"
         raise problem
-    effect, to = row.effect, row.to
+    effect, to = row
     if effect is _SET_STATUS:
-        assert to is not None
-        return _set_status(call, to, actor, now)
+        # _set_status(call, to, actor, now), inlined (most moves are these)
+        if to is _ONGOING:
+            joined_at, participants = now, (*participants, actor)
+        elif to in TERMINAL:
+            ended_at = now
+        new: CallRecord = tuple_new(
+            CallRecord,
+            (sid, kind, call_type, caller, receiver, ringing, initiated_at, to, joined_at, ended_at, participants,
+             declines, engaged_when_rung, metadata, actor),
+        )  # fmt: skip
+        return new, [tuple_new(StatusChanged, (sid, to, actor, now))]
     if effect is _JOIN:
-        joined = call._replace(participants=(*call.participants, actor), last_actor=actor)
-        return joined, [MemberJoined(session_id=call.session_id, member=actor, at=now)]
+        joined = call._replace(participants=(*participants, actor), last_actor=actor)
+        return joined, [MemberJoined(session_id=sid, member=actor, at=now)]
     return _decline(call, move, actor, now)
 
 

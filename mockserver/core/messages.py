@@ -3,14 +3,15 @@
 Pure functions of data: they never decide anything, they only lay records out the way the real SDK
 parses them (``data.entities.by / for / on``, lower-case ``sessionid``, integer epoch seconds).
 
-A move's messages are laid out only when someone reads them (:class:`CallMessage`): the move takes
-:class:`UserView` / :class:`GroupView` snapshots of whoever the message shows, so a message laid out
-later is the one laying it out at once would have given.
+:func:`call_message` and :func:`ws_call_frame` are the plain layout; :func:`call_frame` is the one the
+backend uses per event, equal to it, from :class:`CallTemplates` shared by the calls between the same
+parties and wraps of users shared by every message that shows them unchanged (so nothing may change a
+message, or anything in one, in place).
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from mockserver.core.directory import Group, User
 from mockserver.core.machine import CallRecord
@@ -26,71 +27,34 @@ _WIRE: dict[str, str] = {m: m.value for enum in (CallStatus, Kind) for m in enum
 _GROUP = Kind.GROUP
 
 
-#: A user as a message shows them, taken at the moment of the move: a copy of the :class:`User`'s
-#: fields (its ``__dict__``: one dict copy is the cheapest snapshot there is, and every move takes two
-#: or three) and whether they were online.
-UserView = tuple[dict[str, Any], bool]
-
-
-class GroupView(NamedTuple):
-    """A group as a message shows it, taken at the moment of the move."""
-
-    guid: str
-    name: str
-    members_count: int
-    owner: str
-    created_at: float
-
-
-def user_view(user: User, *, online: bool) -> UserView:
-    """What :func:`user_entity` shows of ``user`` now."""
-    return (user.__dict__.copy(), online)
-
-
-def group_view(group: Group) -> GroupView:
-    """What :func:`group_entity` shows of ``group`` now."""
-    return GroupView(group.guid, group.name, len(group.members), group.owner, group.created_at)
-
-
-def user_view_entity(view: UserView) -> Json:
+def user_entity(user: User, *, online: bool) -> Json:
     """A user as the wire shows it inside entities and in /me."""
-    fields, online = view
     entity: Json = {
-        "uid": fields["uid"],
-        "name": fields["name"],
+        "uid": user.uid,
+        "name": user.name,
         "status": "online" if online else "offline",
-        "role": fields["role"],
-        "lastActiveAt": int(fields["last_active_at"]),
-        "createdAt": int(fields["created_at"]),
+        "role": user.role,
+        "lastActiveAt": int(user.last_active_at),
+        "createdAt": int(user.created_at),
     }
-    if avatar := fields["avatar"]:
+    if avatar := user.avatar:
         entity["avatar"] = avatar
-    if metadata := fields["metadata"]:
+    if metadata := user.metadata:
         entity["metadata"] = metadata
     return entity
 
 
-def group_view_entity(view: GroupView) -> Json:
-    """A group as the wire shows it inside entities."""
-    return {
-        "guid": view.guid,
-        "name": view.name,
-        "type": "public",
-        "membersCount": view.members_count,
-        "owner": view.owner,
-        "createdAt": int(view.created_at),
-        "conversationId": f"group_{view.guid}",
-    }
-
-
-def user_entity(user: User, *, online: bool) -> Json:
-    """A user as the wire shows it inside entities and in /me."""
-    return user_view_entity(user_view(user, online=online))
-
-
 def group_entity(group: Group) -> Json:
     """A group as the wire shows it inside entities."""
-    return group_view_entity(group_view(group))
+    return {
+        "guid": group.guid,
+        "name": group.name,
+        "type": "public",
+        "membersCount": len(group.members),
+        "owner": group.owner,
+        "createdAt": int(group.created_at),
+        "conversationId": f"group_{group.guid}",
+    }
 
 
 def conversation_id(call: CallRecord) -> str:
@@ -178,80 +142,141 @@ def call_message(
     }
 
 
-#: What a move's messages show, taken at the move: the actor, caller and receiver as they were, the first
-#: event's message id (the others follow it), ``now``, the acting device (``resource``) and the app id.
-#: A plain tuple: one per move, unpacked once per message.
-Scene = tuple[UserView, UserView, UserView | GroupView, int, float, str | None, str]
+#: ``{"entity": …, "entityType": …}``: a user, group or call as ``entities`` show it. The wrapped
+#: entities of users and groups are *shared*: every message showing a user as they are now holds the
+#: same dict (see :class:`CallTemplates`). Nothing may change a message, or any dict inside one, in place:
+#: what alters a frame on its way out (redaction, faults) copies what it changes.
+Wrap = dict[str, Any]
 
 
-class CallMessage:
-    """The call message announcing one event, laid out the first time it is read.
+def user_wrap(user: User, *, online: bool) -> Wrap:
+    """A user as ``entities`` show them."""
+    return {"entity": user_entity(user, online=online), "entityType": "user"}
 
-    It holds only what the move saw (the immutable record, the status, the message id and the move's
-    :data:`Scene`), so a later move, rename or login does not show through: :meth:`body` and
-    :meth:`frame` give what :func:`call_message` and :func:`ws_call_frame` gave at the move. Each is
-    laid out once, however many devices it goes to; the frame's ``body`` *is* the body.
+
+def group_wrap(group: Group) -> Wrap:
+    """A group as ``entities`` show it."""
+    return {"entity": group_entity(group), "entityType": "group"}
+
+
+class CallTemplates:
+    """What every message about calls of one kind and type from one caller to one receiver shows alike
+    (the wire's ``receiverType``, the conversation id, the parties' ids, the app id), laid out once as
+    templates of the frame, the body and the call entity: a message copies each (a C-level copy of a
+    flat dict) and sets what is its own, in the keys' order. The backend keeps one per such pair.
+
+    It also keeps the call entity's ``data`` of a call without metadata (who called whom): the same
+    dict for as long as the caller and receiver are shown by the same wraps.
     """
 
-    __slots__ = ("_body", "_frame", "call", "message_id", "scene", "status")
+    __slots__ = ("body", "entity", "frame", "known_data", "parties")
 
-    def __init__(self, call: CallRecord, status: CallStatus, message_id: int, scene: Scene) -> None:
-        self.call = call
-        self.status = status
-        self.message_id = message_id
-        self.scene = scene
-        self._body: Json | None = None
-        self._frame: Json | None = None
+    def __init__(self, kind: Kind, caller: str, receiver: str, call_type: str, app_id: str) -> None:
+        wire_kind = _WIRE[kind]
+        if kind is _GROUP:
+            conversation = f"group_{receiver}"
+        else:
+            a, b = (caller, receiver) if caller <= receiver else (receiver, caller)
+            conversation = f"{a}_user_{b}"
+        # None: what each message sets (see call_frame)
+        self.frame: Json = {
+            "appId": app_id,
+            "receiver": receiver,
+            "receiverType": wire_kind,
+            "deviceId": None,
+            "type": "message",
+            "sender": None,
+            "body": None,
+        }
+        self.body: Json = {
+            "id": None,
+            "conversationId": conversation,
+            "sender": None,
+            "receiverType": wire_kind,
+            "receiver": receiver,
+            "category": "call",
+            "type": call_type,
+            "data": None,
+            "sentAt": None,
+            "updatedAt": None,
+        }
+        self.entity: Json = {
+            "sessionid": None,
+            "conversationId": conversation,
+            "sender": caller,
+            "receiverType": wire_kind,
+            "receiver": receiver,
+            "status": None,
+            "type": call_type,
+            "data": None,
+            "initiatedAt": None,
+        }
+        #: the caller's and receiver's wraps of the last :meth:`data` without metadata, and that data
+        self.parties: tuple[Wrap, Wrap] | None = None
+        self.known_data: Json = {}
 
-    def body(self) -> Json:
-        """The call message (REST reply ``data``, WS frame ``body``)."""
-        body = self._body
-        if body is None:
-            actor_view, caller_view, receiver_view, _, now, resource, _ = self.scene
-            caller = user_view_entity(caller_view)
-            if isinstance(receiver_view, GroupView):
-                receiver = group_view_entity(receiver_view)
-            else:
-                receiver = caller if receiver_view is caller_view else user_view_entity(receiver_view)
-            # the backend passes the caller's or receiver's own view when the actor is one of them
-            if actor_view is caller_view:
-                actor = caller
-            elif actor_view is receiver_view:
-                actor = receiver
-            else:
-                actor = user_view_entity(actor_view)
-            body = self._body = call_message(
-                self.call,
-                status=self.status,
-                actor=actor,
-                caller=caller,
-                receiver=receiver,
-                message_id=self.message_id,
-                now=now,
-                resource=resource,
-            )
-        return body
+    def data(self, caller: Wrap, receiver: Wrap, metadata: Any) -> Json:
+        """The call entity's ``data``: who called whom (wraps compared by identity: a wrap is never
+        changed, a changed user gets a new one) and the call's metadata, if any."""
+        if metadata is not None:  # (rare: not kept)
+            return {"entities": {"sender": caller, "receiver": receiver}, "metadata": metadata}
+        parties = self.parties
+        if parties is not None and parties[0] is caller and parties[1] is receiver:
+            return self.known_data
+        data: Json = {"entities": {"sender": caller, "receiver": receiver}}
+        self.parties, self.known_data = (caller, receiver), data
+        return data
 
-    def frame(self) -> Json:
-        """The WebSocket frame around :meth:`body`, stamped with the acting device (the echo rule)."""
-        frame = self._frame
-        if frame is None:
-            resource, app_id = self.scene[5:]
-            frame = self._frame = ws_call_frame(app_id, self.body(), device_stamp=resource or SYSTEM_DEVICE)
-        return frame
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CallMessage):
-            return NotImplemented
-        return self.frame() == other.frame()
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (
-            f"CallMessage(id={self.message_id}, session_id={self.call.session_id!r}, "
-            f"status={self.status.value!r}, actor={self.scene[0][0]['uid']!r})"
-        )
+def call_frame(
+    call: CallRecord,
+    status: CallStatus,
+    message_id: int,
+    sent_at: int,
+    actor: str,
+    by: Wrap,
+    receiver: Wrap,
+    data: Json,
+    resource: str | None,
+    templates: CallTemplates,
+) -> Json:
+    """The frame announcing ``status`` of ``call`` (its ``body`` is the call message, the REST reply):
+    equal to ``ws_call_frame(app_id, call_message(...), device_stamp=resource or SYSTEM_DEVICE)`` of the
+    same record and entities with ``int(now) == sent_at``, built from ``templates`` (the call's
+    :class:`CallTemplates`). ``by`` and ``receiver`` are the actor's and receiver's wraps, ``data`` is
+    ``templates.data(caller, receiver, call.metadata)``."""
+    initiated_at, joined_at, ended_at = call.initiated_at, call.joined_at, call.ended_at
+    wire_status = _WIRE[status]
+    entity = templates.entity.copy()
+    entity["sessionid"] = call.session_id
+    entity["status"] = wire_status
+    entity["data"] = data
+    # (int() of a float is not free: the move's own time is sent_at already)
+    entity["initiatedAt"] = sent_at if initiated_at == sent_at else int(initiated_at)
+    if joined_at is not None:
+        joined = entity["joinedAt"] = sent_at if joined_at == sent_at else int(joined_at)
+    if ended_at is not None and status in TERMINAL:
+        ended = entity["endedAt"] = sent_at if ended_at == sent_at else int(ended_at)
+        if joined_at is not None:
+            entity["leftAt"] = ended
+            entity["duration"] = ended - joined
+    message_data: Json = {
+        "action": wire_status,
+        "entities": {"by": by, "for": receiver, "on": {"entity": entity, "entityType": "call"}},
+    }
+    body = templates.body.copy()
+    body["id"] = str(message_id)
+    body["sender"] = actor
+    body["data"] = message_data
+    body["sentAt"] = body["updatedAt"] = sent_at
+    frame = templates.frame.copy()
+    if resource:
+        message_data["resource"] = frame["deviceId"] = resource
+    else:
+        frame["deviceId"] = SYSTEM_DEVICE
+    frame["sender"] = actor
+    frame["body"] = body
+    return frame
 
 
 def ws_call_frame(app_id: str, body: Json, *, device_stamp: str) -> Json:

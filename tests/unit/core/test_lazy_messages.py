@@ -1,8 +1,8 @@
 """The fast paths of the core give what the plain ones gave.
 
-* A move's reply and frames are laid out only when read (``Outcome.reply``, ``Delivery.frame``), from
-  what the move saw: they equal the eager layout (``messages.call_message`` / ``ws_call_frame`` of the
-  directory at the move), however much changes before they are read.
+* A move's reply and frames (laid out at the move from templates and shared wraps of users) equal the
+  plain layout (``messages.call_message`` / ``ws_call_frame`` of the directory at the move), however
+  much changes before they are read.
 * Records and events built positionally (``machine._new``) equal the keyword-built ones.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from helpers import eager, entity_of
+from helpers import actor_with_role, eager, entity_of, reach
 
 from mockserver.core import (
     SYSTEM_DEVICE,
@@ -27,7 +27,7 @@ from mockserver.core import (
 from mockserver.core import messages as M
 from mockserver.core.directory import IdSource
 from mockserver.core.machine import MemberDeclined, StatusChanged, _set_status, handle
-from mockserver.core.states import TERMINAL
+from mockserver.core.states import TERMINAL, TRANSITIONS, Effect
 
 T0 = 1_800_000_000.0
 
@@ -124,7 +124,7 @@ def test_outcomes_and_deliveries_compare_by_what_they_carry():
     assert a == b and a.deliveries == b.deliveries
     c = twins[0].update("bob", a.call.session_id, Move.REJECT.value, now=T0, resource="B")
     assert c != a and c.deliveries != a.deliveries
-    assert "Outcome(" in repr(a) and "CallMessage(" in repr(a.deliveries[0])
+    assert "Outcome(" in repr(a) and "Delivery(" in repr(a.deliveries[0])
 
 
 # -- positional builds equal the keyword ones ------------------------------------------------------
@@ -222,3 +222,16 @@ def test_seeded_ids_are_the_sha256_of_seed_kind_and_count():
         hashlib.sha256(b"42:session:2").hexdigest()[:40],
     ]
     assert got == want
+
+
+@pytest.mark.parametrize(
+    "key", [key for key, row in TRANSITIONS.items() if row.effect is Effect.SET_STATUS], ids="-".join
+)
+def test_handle_builds_a_status_change_as_set_status_does(key):
+    """handle() builds a status change inline: the same record and events as _set_status()."""
+    kind, status, move, role = key
+    call = reach(kind, status)
+    actor = actor_with_role(call, role)
+    to = TRANSITIONS[key].to
+    assert to is not None
+    assert handle(call, move, actor=actor, now=T0 + 50) == _set_status(call, to, actor, T0 + 50)
