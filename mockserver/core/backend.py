@@ -91,16 +91,7 @@ class Outcome:
         return f"Outcome(call={self.call!r}, events={self.events!r})"
 
 
-def _single(call: CallRecord, events: list[CallEvent], parties: tuple[str, ...], frame: Json) -> Outcome:
-    """``Outcome(call, events, [Delivery(parties, frame)])`` without running either ``__init__`` (a
-    Python call each, on every move)."""
-    delivery = _new(Delivery)
-    delivery.uids, delivery.frame = parties, frame
-    outcome = _new(Outcome)
-    outcome.call, outcome.events, outcome.deliveries, outcome.reply = call, events, [delivery], frame["body"]
-    return outcome
-
-
+#: makes an Outcome or Delivery without its ``__init__`` (a Python call each, on every move)
 _new = object.__new__
 
 
@@ -340,14 +331,24 @@ class Backend:
     def _new_user_wrap(
         self, uid: str, user: User, shown: tuple[Any, ...], kept: tuple[tuple[Any, ...], Wrap] | None
     ) -> Wrap:
-        """A new wrap of ``user``, who now looks like ``shown``; ``kept`` is their last one. When only
-        ``lastActiveAt`` and presence changed (every move changes the mover's), a copy of its entity."""
+        """The wrap of ``user``, who now looks like ``shown``; ``kept`` is their last one. When only
+        ``lastActiveAt`` and presence changed (every move changes the mover's), the last wrap if it
+        still shows the same (``lastActiveAt`` is whole seconds), else a copy of its entity."""
         if kept is not None and kept[0][2:] == shown[2:]:
-            entity = kept[1]["entity"].copy()
-            entity["lastActiveAt"] = int(shown[0])
-            if kept[0][1] is not shown[1]:
-                entity["status"] = "online" if shown[1] else "offline"
-            wrap: Wrap = {"entity": entity, "entityType": "user"}
+            entity = kept[1]["entity"]
+            last_active, online = int(shown[0]), shown[1]
+            if kept[0][1] is online:
+                if entity["lastActiveAt"] == last_active:
+                    wrap = kept[1]
+                else:
+                    entity = entity.copy()
+                    entity["lastActiveAt"] = last_active
+                    wrap = {"entity": entity, "entityType": "user"}
+            else:
+                entity = entity.copy()
+                entity["lastActiveAt"] = last_active
+                entity["status"] = "online" if online else "offline"
+                wrap = {"entity": entity, "entityType": "user"}
         else:
             wrap = user_wrap(user, online=shown[1])
         self._user_wraps[uid] = (shown, wrap)
@@ -438,7 +439,12 @@ class Backend:
         sent_at, ids = int(now), self._message_ids
         if len(events) == 1 and type(event := events[0]) is StatusChanged:  # every user-call move
             frame = call_frame(call, event.status, next(ids), sent_at, actor, by, receiver, data, resource, templates)
-            return _single(call, events, parties, frame)
+            # Outcome(call, events, [Delivery(parties, frame)]), without running either __init__
+            delivery = _new(Delivery)
+            delivery.uids, delivery.frame = parties, frame
+            outcome = _new(Outcome)
+            outcome.call, outcome.events, outcome.deliveries, outcome.reply = call, events, [delivery], frame["body"]
+            return outcome
         deliveries: list[Delivery] = []
         for event in events:
             if isinstance(event, StatusChanged):

@@ -116,3 +116,28 @@ def test_reading_a_frame_for_faults_changes_nothing():
     parsed = CallFrame.parse(frame)
     assert parsed is not None and parsed.actor == "alice" and parsed.device == "A"
     assert frame == before
+
+
+def test_a_wrap_is_remade_only_when_what_it_shows_changes():
+    backend = make_backend()
+    out = backend.initiate("alice", receiver="bob", receiver_type="user", call_type="audio", now=T0, resource="A")
+    alice = entities(out.deliveries[0].frame)["by"]
+    # later in the same whole second: lastActiveAt shows the same, so the same wrap
+    again = backend.initiate(
+        "alice", receiver="carol", receiver_type="user", call_type="audio", now=T0 + 0.5, resource="A"
+    )
+    assert entities(again.deliveries[0].frame)["by"] is alice
+    # the next second, then online, then renamed: a new wrap each time, each as the plain layout shows
+    for change in (None, "online", "rename"):
+        if change == "online":
+            backend.online.add("alice")
+        elif change == "rename":
+            backend.directory.users["alice"].name = "Alicia"
+        out = backend.initiate(
+            "alice", receiver="dave", receiver_type="user", call_type="video", now=T0 + 1, resource="A"
+        )
+        wrap = entities(out.deliveries[0].frame)["by"]
+        assert wrap is not alice and [out.deliveries[0].frame] == eager(backend, out, "A")
+        alice = wrap
+    assert alice["entity"]["status"] == "online" and alice["entity"]["name"] == "Alicia"
+    assert alice["entity"]["lastActiveAt"] == int(T0 + 1)
