@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
@@ -398,6 +398,14 @@ async def start_server(
     host = config.advertised_host
     journal.record("control", action="started", host=host, port=hub.port, tls=bool(tls), clock=clock.kind)
     return RunningServer(hub=hub, runner=runner, host=host, port=hub.port, tls=tls)
+
+
+async def listen_plain(running: RunningServer, host: str) -> RunningServer:
+    """The same app and hub on another port, without TLS (what a scenario that is not about TLS uses)."""
+    site = web.TCPSite(running.runner, host, 0)
+    await site.start()
+    ports = {int(address[1]) for address in running.runner.addresses} - {running.port}
+    return replace(running, port=ports.pop(), tls=None)
 
 
 async def serve_forever(server: RunningServer, stop: asyncio.Event) -> None:

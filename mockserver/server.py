@@ -11,14 +11,11 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
-from dataclasses import replace
 from typing import Any, TypeVar
-
-from aiohttp import web
 
 from mockserver import control as control_api
 from mockserver import jsoncodec
-from mockserver.app import RunningServer, start_server
+from mockserver.app import RunningServer, listen_plain, start_server
 from mockserver.clock import Clock, VirtualClock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.exchange import Json, Reply, Request
@@ -59,10 +56,7 @@ class MockServer:
         return self
 
     async def _listen_plain(self, running: RunningServer) -> RunningServer:
-        site = web.TCPSite(running.runner, self.config.host, 0)  # the same app and hub, another port, no TLS
-        await site.start()
-        ports = {int(address[1]) for address in running.runner.addresses} - {running.port}
-        return replace(running, port=ports.pop(), tls=None)
+        return await listen_plain(running, self.config.host)
 
     def stop(self) -> None:
         """Stop the server and its thread."""
