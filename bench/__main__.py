@@ -513,6 +513,7 @@ def parse(argv: list[str] | None) -> tuple[Settings, Path | None]:
     parser.add_argument("--no-json", action="store_true", help="write no JSON")
     parser.add_argument("--rounds", type=int, help="alternating rounds per figure (default 5)")
     parser.add_argument("--seconds", type=float, help="seconds per load round (default 1)")
+    parser.add_argument("--pairs", help="pair counts of the cycles group, comma-separated (default 1,10,50)")
     parser.add_argument("--sockets", help="idle-socket counts, comma-separated (default 1000,10000)")
     parser.add_argument("--timing-delays", help="scripted delays in seconds, comma-separated (default 2,45)")
     parser.add_argument("--js", action=argparse.BooleanOptionalAction, default=None, help="the real-SDK catalogue")
@@ -532,6 +533,8 @@ def parse(argv: list[str] | None) -> tuple[Settings, Path | None]:
         s.rounds = s.login_rounds = s.core_rounds = args.rounds
     if args.seconds is not None:
         s.seconds = args.seconds
+    if args.pairs:
+        s.pair_counts = tuple(int(x) for x in args.pairs.split(","))
     if args.sockets:
         s.sockets = tuple(int(x) for x in args.sockets.split(","))
     if args.timing_delays:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
+from aiohttp.http import HttpVersion11
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 from mockserver import control, jsoncodec, rest, schemas, ws
@@ -111,7 +112,23 @@ class _Peer:
         return self._transport.get_write_buffer_size()
 
 
-def _cors(request: web.Request, response: web.StreamResponse) -> None:
+#: A JSON reply's headers: for the control API, and (with CORS) for a client request without an Origin.
+_JSON = {"Content-Type": "application/json"}
+_JSON_ANY_ORIGIN = {**_JSON, "Access-Control-Allow-Origin": "*"}
+
+
+async def _expect(request: web.BaseRequest) -> None:
+    """``Expect: 100-continue`` answered as aiohttp's application router does (any other expectation: 417)."""
+    expect = request.headers.get("Expect", "")
+    if request.version == HttpVersion11:
+        if expect.lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0
+        else:
+            raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+
+
+def _cors(request: web.BaseRequest, response: web.StreamResponse) -> None:
     origin = request.headers.get("Origin")
     response.headers["Access-Control-Allow-Origin"] = origin or "*"
     if origin:
@@ -124,33 +141,35 @@ class Edge:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
 
-    async def dispatch(self, request: web.Request) -> web.StreamResponse:
-        if request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket":
+    async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
+        method, path = request.method, request.path
+        if request.headers.get("Expect"):
+            await _expect(request)
+        if method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.websocket(request)
-        if request.method == "OPTIONS" and not control.is_control_path(request.path):
+        control_path = control.is_control_path(path)
+        if method == "OPTIONS" and not control_path:
             # a CORS preflight: granted for the client REST API only (a control path gets its 401/403)
             entry = self.hub.journal.record(
                 "http.request",
                 method="OPTIONS",
-                path=request.path,
+                path=path,
                 headers={
                     "origin": request.headers.get("Origin"),
                     "request-headers": request.headers.get("Access-Control-Request-Headers"),
                 },
                 remote=request.remote,
             )
-            self.hub.journal.record(
-                "http.response", requestSeq=entry["seq"], method="OPTIONS", path=request.path, status=204
-            )
+            self.hub.journal.record("http.response", requestSeq=entry["seq"], method="OPTIONS", path=path, status=204)
             response = web.Response(status=204)
             response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
             response.headers["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS
             response.headers["Access-Control-Max-Age"] = "600"
             _cors(request, response)
             return response
-        return await self.http(request)
+        return await self.http(request, method, path, control_path)
 
-    async def http(self, request: web.Request) -> web.StreamResponse:
+    async def http(self, request: web.BaseRequest, method: str, path: str, control_path: bool) -> web.StreamResponse:
         hub = self.hub
         hub.stats.requests += 1
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -159,16 +178,18 @@ class Edge:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             body, too_large = b"", True
+        remote = request.remote
         entry = hub.journal.record(
             "http.request",
-            method=request.method,
-            path=request.path,
-            query=dict(request.query),
+            method=method,
+            path=path,
+            query=dict(request.query) if request.query_string else {},
             headers={k: headers[k] for k in _JOURNALED_HEADERS if k in headers},
-            remote=request.remote,
+            remote=remote,
             body=body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace"),
             bodyTooLarge=too_large,
         )
+        seq: int = entry["seq"]
         if too_large:
             reply = Reply.error(
                 RingsideError(
@@ -177,35 +198,35 @@ class Edge:
                     {"limit": hub.config.max_body},
                 )
             )
-            return self._respond(request, entry["seq"], reply)
+            return self._respond(request, seq, reply, control_path)
         req = Request(
-            method=request.method,
-            path=request.path,
-            query=dict(request.query),
+            method=method,
+            path=path,
+            query=dict(request.query) if request.query_string else {},
             headers=headers,
             body=body,
-            remote=request.remote,
+            remote=remote,
         )
         try:
-            if control.is_control_path(request.path):
+            if control_path:
                 reply = await control.handle(hub, req)
-            elif request.path == "/" and request.method == "GET":
+            elif path == "/" and method == "GET":
                 reply = Reply.data({"name": "ringside", "hint": "CometChat mock: REST on any path, WebSocket on /"})
             else:
                 reply = await rest.handle(hub, req)
         except Exception as exc:  # a bug in ringside: answer, journal, keep serving
-            hub.journal.record("error", where="http", requestSeq=entry["seq"], traceback=traceback.format_exc())
+            hub.journal.record("error", where="http", requestSeq=seq, traceback=traceback.format_exc())
             reply = Reply.error(RingsideError(ErrorCode.INTERNAL, f"ringside failed: {exc!r}", {}))
         if reply.stream is not None:
-            return await self._stream(request, entry["seq"], reply)
-        return self._respond(request, entry["seq"], reply)
+            return await self._stream(request, seq, reply)
+        return self._respond(request, seq, reply, control_path)
 
-    def _journal_response(self, request: web.Request, seq: int, status: int, body: Any) -> None:
+    def _journal_response(self, request: web.BaseRequest, seq: int, status: int, body: Any) -> None:
         self.hub.journal.record(
             "http.response", requestSeq=seq, method=request.method, path=request.path, status=status, body=body
         )
 
-    async def _stream(self, request: web.Request, seq: int, reply: Reply) -> web.StreamResponse:
+    async def _stream(self, request: web.BaseRequest, seq: int, reply: Reply) -> web.StreamResponse:
         """A long reply (a journal page) encoded and written piece by piece, yielding to the loop between
         pieces: every other request and frame is served meanwhile. The journal keeps its summary."""
         self._journal_response(request, seq, reply.status, reply.summary())
@@ -217,17 +238,21 @@ class Edge:
         await response.write_eof()
         return response
 
-    def _respond(self, request: web.Request, seq: int, reply: Reply) -> web.Response:
-        self._journal_response(request, seq, reply.status, reply.body)
-        if "error" in reply.body:
-            code = reply.body["error"]["code"]
-            self.hub.stats.errors[code] = self.hub.stats.errors.get(code, 0) + 1
-        response = web.Response(status=reply.status, body=jsoncodec.encode(reply.body), content_type="application/json")
-        if not control.is_control_path(request.path):  # no cross-origin page may read the control API
-            _cors(request, response)
-        return response
+    def _respond(self, request: web.BaseRequest, seq: int, reply: Reply, control_path: bool) -> web.Response:
+        body = reply.body
+        self._journal_response(request, seq, reply.status, body)
+        error = body.get("error")
+        if error is not None:
+            errors = self.hub.stats.errors
+            errors[error["code"]] = errors.get(error["code"], 0) + 1
+        if control_path:  # no cross-origin page may read the control API
+            headers = _JSON
+        else:
+            origin = request.headers.get("Origin")
+            headers = {**_JSON, "Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else _JSON_ANY_ORIGIN
+        return web.Response(status=reply.status, body=jsoncodec.encode(body), headers=headers)
 
-    async def websocket(self, request: web.Request) -> web.StreamResponse:
+    async def websocket(self, request: web.BaseRequest) -> web.StreamResponse:
         socket = _LingeringWebSocket(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)
         await socket.prepare(request)
         device = self.hub.open_device(_Peer(socket, request.transport), origin=request.headers.get("Origin"))
@@ -252,7 +277,7 @@ class Edge:
         return socket
 
 
-async def _linger(request: web.Request) -> None:
+async def _linger(request: web.BaseRequest) -> None:
     """Wait until the peer closes the connection or :data:`OVERSIZED_LINGER` passes, then close it."""
     protocol = request.protocol
     if isinstance(protocol, _EnvelopeRequestHandler):
@@ -326,28 +351,27 @@ class _EnvelopeServer(web.Server):
         return _EnvelopeRequestHandler(self, loop=self._loop, **self._kwargs)
 
 
-class _Runner(web.AppRunner):
-    """An AppRunner whose server answers unparsable requests in the envelope."""
+def build_server(hub: Hub) -> web.Server:
+    """aiohttp's low-level server with the edge as its one handler: every path and method is the edge's to
+    answer, so there is no application, router, middleware or signal between a request and the edge (they
+    cost about 5 % of the server's CPU under load: docs/performance.md). Bodies are bounded to ``max_body``
+    and the parser to the limits above; no access log."""
+    loop = asyncio.get_running_loop()
+    max_body = hub.config.max_body
 
-    async def _make_server(self) -> web.Server:
-        server = await super()._make_server()
-        server.__class__ = _EnvelopeServer  # same object, same state: only __call__ differs
-        return server
+    def make_request(
+        message: Any, payload: Any, protocol: Any, writer: Any, task: asyncio.Task[None]
+    ) -> web.BaseRequest:
+        return web.BaseRequest(message, payload, protocol, writer, task, loop, client_max_size=max_body)
 
-
-def build_app(hub: Hub) -> web.Application:
-    """The aiohttp application: one catch-all route, the edge decides the rest."""
-    app = web.Application(
-        client_max_size=hub.config.max_body,
-        handler_args={
-            "max_line_size": MAX_REQUEST_LINE,
-            "max_field_size": MAX_HEADER_LINE,
-            "max_headers": MAX_HEADERS,
-        },
+    return _EnvelopeServer(
+        Edge(hub).dispatch,
+        request_factory=make_request,
+        access_log=None,
+        max_line_size=MAX_REQUEST_LINE,
+        max_field_size=MAX_HEADER_LINE,
+        max_headers=MAX_HEADERS,
     )
-    # [\s\S]: a path with an encoded newline (%0A) is still ours to answer, in the envelope
-    app.router.add_route("*", r"/{tail:[\s\S]*}", Edge(hub).dispatch)
-    return app
 
 
 @dataclass
@@ -355,7 +379,7 @@ class RunningServer:
     """A started server: where it listens, its TLS files, and the hub to steer it."""
 
     hub: Hub
-    runner: web.AppRunner
+    runner: web.BaseRunner
     host: str
     port: int
     tls: TlsFiles | None
@@ -389,7 +413,7 @@ async def start_server(
     hub.seed_directory()  # after scripting, so a configured group may name magic members
     schemas.warm()
     tls = ensure_tls_files(config.tls_dir) if config.tls else None
-    runner = _Runner(build_app(hub), handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    runner = web.ServerRunner(build_server(hub), handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, ssl_context=tls.server_context() if tls else None)
     await site.start()

@@ -79,6 +79,8 @@ class Journal:
         self.capacity = capacity
         self.path = path
         self._wall = wall or RealClock()
+        #: t and wall are one reading when both clocks are the system's wall clock
+        self._one_clock = type(clock) is RealClock and type(self._wall) is RealClock
         self._entries: deque[Entry] = deque(maxlen=capacity)
         #: how many of the newest entries still hold their credentials (redacted on the next read)
         self._unredacted = 0
@@ -94,26 +96,32 @@ class Journal:
     def record(self, kind: str, **fields: Any) -> Entry:
         """Append an entry of ``kind`` (one of :data:`KINDS`) and return it (for its ``seq``: what it
         holds is redacted only when it is read)."""
-        if kind not in KINDS:
+        allowed = _FIELDS.get(kind)
+        if allowed is None:
             raise ValueError(f"unknown journal kind {kind!r}")
-        undeclared = fields.keys() - _FIELDS[kind]
-        if undeclared:
+        if not allowed.issuperset(fields):
+            undeclared = fields.keys() - allowed
             raise ValueError(f"journal kind {kind!r} declares no {sorted(undeclared)} (mockserver/journal_types.py)")
         with self._lock:
             self._seq += 1
-            entry: Entry = {"seq": self._seq, "kind": kind, "t": self.clock.now(), "wall": self._wall.now()}
-            if len(self._entries) == self.capacity:
-                self._evicted_through = self._entries[0]["seq"]
+            now = self.clock.now()
+            # the real clock is the wall clock: read once (a clock read is a fair part of a record)
+            wall = now if self._one_clock else self._wall.now()
+            entries = self._entries
+            if len(entries) == self.capacity:
+                self._evicted_through = entries[0]["seq"]
                 self.evicted += 1
             if self._file:
-                entry.update(redact(fields))  # credentials become fingerprints (mockserver/redaction.py)
-                self._entries.append(entry)
+                # credentials become fingerprints (mockserver/redaction.py)
+                entry: Entry = {"seq": self._seq, "kind": kind, "t": now, "wall": wall, **redact(fields)}
+                entries.append(entry)
                 self._file.write(encode_line(entry) + "\n")
                 self._file.flush()
             else:
-                entry.update(fields)
-                self._entries.append(entry)
-                self._unredacted = min(self._unredacted + 1, len(self._entries))
+                entry = {"seq": self._seq, "kind": kind, "t": now, "wall": wall, **fields}
+                entries.append(entry)
+                if self._unredacted < self.capacity:  # never more than the entries in memory
+                    self._unredacted += 1
         return entry
 
     def _redact_pending(self) -> None:

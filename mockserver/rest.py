@@ -237,10 +237,49 @@ def _authenticate(hub: Hub, request: Request, route: Route) -> tuple[User | None
     return None, None
 
 
+def _route_keys(route: Route) -> tuple[str, str]:
+    """What a path must end with for ``route`` to match it: (its last path segment if the pattern ends in a
+    literal, else ""; the segment before a trailing parameter, else "")."""
+    text = route.pattern.pattern.removeprefix("(?:^|/)").removesuffix("/?$")
+    parts = text.replace(_ID.format("uid"), "{}").replace(_ID.format("sid"), "{}").split("/")
+    assert all(part == "{}" or re.escape(part) == part for part in parts), f"a literal or a parameter: {text}"
+    if parts[-1] == "{}":
+        return "", parts[-2]
+    return parts[-1], ""
+
+
+#: The routes that may match a path, by its last segment and by the segment before it (a route ending in
+#: a parameter): each path is searched with the few regexes it could match, not every route's, in
+#: ROUTES order, so the first route whose pattern and method match answers, as before.
+_BY_LAST: dict[str, list[tuple[int, Route]]] = {}
+_BY_BEFORE_PARAM: dict[str, list[tuple[int, Route]]] = {}
+for _index, _route in enumerate(ROUTES):
+    _last, _before = _route_keys(_route)
+    if _last:
+        _BY_LAST.setdefault(_last, []).append((_index, _route))
+    else:
+        _BY_BEFORE_PARAM.setdefault(_before, []).append((_index, _route))
+
+
+_ALL = list(enumerate(ROUTES))
+
+
+def _candidates(path: str) -> list[tuple[int, Route]]:
+    """Every route whose pattern could match ``path`` (a superset of those that do), in ROUTES order."""
+    if path.endswith("\n"):  # "$" also matches before a final newline: rare enough to try every route
+        return _ALL
+    segments = path.removesuffix("/").rsplit("/", 2)
+    by_last = _BY_LAST.get(segments[-1], [])
+    by_param = _BY_BEFORE_PARAM.get(segments[-2], []) if len(segments) > 1 and segments[-1] else []
+    if not by_param:
+        return by_last
+    return sorted(by_last + by_param, key=lambda item: item[0]) if by_last else by_param
+
+
 async def handle(hub: Hub, request: Request) -> Reply:
     """Answer one REST request; every refusal becomes the wire's error envelope."""
     path_matched = False
-    for route in ROUTES:
+    for _, route in _candidates(request.path):
         match = route.pattern.search(request.path)
         if not match:
             continue

@@ -3,6 +3,7 @@ with depth, size and number bounds, NaN / Infinity refused, and oversized heads 
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -166,3 +167,20 @@ async def test_body_size_limit_still_holds_for_websocket_frames(make_server, htt
     await device.expect_closed()  # aiohttp's frame limit: a clean close, never a crash
     assert server.journal(kinds=["error"]) == []
     assert (await api.request("POST", "/users", api_key=API_KEY, body={"uid": "erin", "name": "Erin"})).status == 200
+
+
+async def test_expect_100_continue_is_answered_and_an_unknown_expectation_refused(server):
+    """The edge is aiohttp's low-level server (no application router), so it answers ``Expect`` itself."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.server.port)
+    try:
+        body = b"{}"
+        head = f"POST /v3.0/user_sessions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n"
+        writer.write(head.encode())
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), DEADLINE) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(body)
+        status_line = await asyncio.wait_for(reader.readline(), DEADLINE)
+        assert status_line.startswith(b"HTTP/1.1 401"), status_line  # no token: the envelope, after the 100
+    finally:
+        writer.close()
+    status, _, _ = await _raw_request(server, "GET", "/v3.0/settings", {"Expect": "something-else"})
+    assert status == 417
