@@ -325,7 +325,7 @@ def _filters(rows: list[Json]) -> str:
         + _select("feature", "feature", features)
         + _select("tag", "tag", tags)
         + "<label for='f-q'>text<input type='search' id='f-q' name='q' placeholder='id, name, step'></label>"
-        "<button type='reset'>show all</button>"
+        "<button type='button' id='f-reset'>show all</button>"
         "<button type='button' id='f-expand'>expand shown</button>"
         "<button type='button' id='f-collapse'>collapse shown</button>"
         "<output id='f-count' for='f-verdict f-tier f-feature f-tag f-q' aria-live='polite'></output>"
@@ -411,6 +411,8 @@ def _known_failure(row: Json) -> str:
         out.append(f"<dt>listed at step</dt><dd>{_e(known['step'])}</dd>")
     if known.get("failure"):
         out.append(f"<dt>listed failure</dt><dd><pre>{_e(known['failure'])}</pre></dd>")
+    if known.get("recorded"):
+        out.append(f"<dt>observed when the list was updated</dt><dd><pre>{_e(known['recorded'])}</pre></dd>")
     if observed:
         out.append(f"<dt>observed this run</dt><dd><pre class='failure'>{_e(observed)}</pre></dd>")
     if "changed" in known:

@@ -110,7 +110,7 @@ SCRIPT = """
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
-  form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
+  document.getElementById("f-reset").addEventListener("click", function () { form.reset(); apply(); });
   function setOpen(open) {
     rows.forEach(function (row) { if (!row.hidden) { row.open = open; } });
   }
@@ -120,8 +120,7 @@ SCRIPT = """
     link.addEventListener("click", function () {
       form.reset();
       form.elements.tag.value = link.getAttribute("data-filter-tag");
-      if (link.hasAttribute("data-filter-tier")) { form.elements.tier.value = link.getAttribute("data-filter-tier"); }
-      window.setTimeout(apply, 0);
+      apply();
     });
   });
   apply();

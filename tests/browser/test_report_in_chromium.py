@@ -157,6 +157,13 @@ def test_a_faulty_clients_report_reads_right_in_chromium(
     # "show all" brings every row back
     page.get_by_role("button", name="show all").click()
     assert page.locator("details.scenario:visible").count() == len(rows)
+    if "compliance" in report:  # a spec section's name lists its scenarios
+        page.locator("table.compliance a[data-filter-tag='spec-end']").click()
+        ended = [r["id"] for r in sorted(rows, key=lambda r: r["verdict"] != "failed") if "end" in r["sections"]]
+        shown_text = f"showing {len(ended)} of {len(rows)} scenarios"
+        page.wait_for_function(f"document.getElementById('f-count').textContent === '{shown_text}'")
+        assert page.locator("#f-tag").input_value() == "spec-end"
+        assert page.locator("details.scenario:visible").evaluate_all("rows => rows.map(r => r.id)") == ended
     assert errors == []
     page.close()
     if missing:

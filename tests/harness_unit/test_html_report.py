@@ -237,6 +237,7 @@ def v2_report() -> dict[str, Any]:
                 "failure": "an older thing",
                 "matched": True,
                 "observed": "the same old thing",
+                "recorded": "a recorded thing",
                 "changed": True,
             },
         ),
@@ -434,6 +435,7 @@ def test_the_failing_step_is_marked_and_the_rest_named() -> None:
     known = row_html(page, "A-005")
     assert "After the scenario <span class='out'>✗ failed (the failing step)</span>" in known, "an after-scenario check"
     assert "an older thing" in known and "the same old thing" in known and "data-changed='true'" in known
+    assert "observed when the list was updated</dt><dd><pre>a recorded thing" in known
     assert "known failure changed shape" in known
 
 
