@@ -82,10 +82,17 @@ def _bounded(kind: type[int] | type[float], low: float, high: float, unit: str) 
         except ValueError:
             raise argparse.ArgumentTypeError(f"wants a number of {unit} (got {value!r})") from None
         if not low <= number <= high:  # also refuses nan
-            raise argparse.ArgumentTypeError(f"wants {unit} from {low:g} to {high:g} (got {value})")
+            raise argparse.ArgumentTypeError(f"wants {unit} from {_plain(low)} to {_plain(high)} (got {value})")
         return number
 
     return parse
+
+
+def _plain(number: float) -> str:
+    """A bound as people write it: 10,000,000 rather than ``1e+07`` (65535 stays a port number)."""
+    if not float(number).is_integer():
+        return f"{number:g}"
+    return f"{int(number):,}" if number >= 1_000_000 else str(int(number))
 
 
 def _clock(value: str) -> str:

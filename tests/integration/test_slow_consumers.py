@@ -188,7 +188,7 @@ async def test_sigterm_stops_the_server_within_5_s_with_a_stalled_socket_open():
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
-        (["--send-queue", "0"], "argument --send-queue: wants frames from 1 to 1e+06 (got 0)"),
+        (["--send-queue", "0"], "argument --send-queue: wants frames from 1 to 1,000,000 (got 0)"),
         (["--send-queue", "ten"], "argument --send-queue: wants a number of frames (got 'ten')"),
         (["--send-deadline", "0"], "argument --send-deadline: wants seconds from 0.01 to 3600 (got 0)"),
         (["--send-deadline", "nan"], "argument --send-deadline: wants seconds from 0.01 to 3600 (got nan)"),
