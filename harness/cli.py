@@ -1,4 +1,5 @@
-"""The ``ringside`` command: ``serve`` runs the mock server, ``run`` runs the conformance suite.
+"""The ``ringside`` command: ``serve`` runs the mock server, ``run`` runs the conformance suite, ``report``
+compares, merges and summarises its reports, ``known-failures record`` keeps a known-failures list current.
 
 Every usage error is one line on stderr (``ringside run: --tags: …``) and exit status 2.
 """
@@ -22,7 +23,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 #: Subcommands whose parsers need nothing of the server: ``ringside run …`` builds only its own.
-_LIGHT = ("run", "features")
+_LIGHT = ("run", "features", "report", "known-failures")
 
 
 def parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -43,6 +44,14 @@ def parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, 
         add_run_parser(sub)
     if everything or only == "features":
         add_features_parser(sub)
+    if everything or only == "report":
+        from harness.report.commands import add_report_parser  # noqa: PLC0415 - only what the command needs
+
+        add_report_parser(sub)
+    if everything or only == "known-failures":
+        from harness.known_failures import add_parser  # noqa: PLC0415 - it loads pytest
+
+        add_parser(sub)
     return top, dict(sub.choices)
 
 

@@ -14,6 +14,7 @@ from typing import TextIO
 
 import pytest
 
+from harness.report import compliance
 from harness.report.collect import Row
 from harness.report.session import ComplianceReport
 from mockserver.clock import RealClock
@@ -97,6 +98,8 @@ class Console:
     def _failure(self, row: Row) -> None:
         word = "FAILED" if row.verdict == "failed" else "ERROR"
         self._say(f"\n{word} {row.id} {row.name}  ({row.feature})")
+        if row.tier == "should":
+            self._say("  tier: should (fails the run only with --strict)")
         if row.failed_step:
             self._say(f"  step: {row.failed_step}")
         lines = (row.failure or row.reason or "").strip().splitlines()
@@ -131,10 +134,12 @@ class Console:
             return
         counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("passed", "failed", "error", "skipped")}
         known = sum(1 for r in rows if r.verdict == "known-failure")
+        late = sum(1 for r in rows if r.verdict == "passed-late")
         elapsed = self.clock.now() - self.started
         self._say(
             f"\nringside: {counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
-            f"{counts['skipped']} skipped, {known} known failures in {elapsed:.1f} s"
+            f"{counts['skipped']} skipped, {known} known failures{f', {late} passed late' if late else ''} "
+            f"in {elapsed:.1f} s"
         )
         for verdict in _SHOWN:
             ids = [r.id for r in rows if r.verdict == verdict]
@@ -142,6 +147,9 @@ class Console:
                 self._say(f"ringside: {verdict}: {', '.join(ids)}")
         if report is not None and report.assessment is not None:
             self._say(f"ringside: {report.assessment['statement']}")
+        if report is not None and report.report is not None:
+            for line in compliance.tier_lines(report.report, strict=report.strict):
+                self._say(f"ringside: {line}")
         if report is not None and report.written is not None:
             self._say(f"ringside: compliance report {report.written / 'report.html'}")
 

@@ -7,6 +7,8 @@ is an ERROR: the scenario, the script, the adapter service or the harness itself
 from __future__ import annotations
 
 # The errors about a test service belong to the adapter protocol; the same classes are re-exported here.
+from typing import Any
+
 from adapter_protocol.errors import AdapterError, ComplianceViolation, HarnessError, ServiceStartError
 
 __all__ = [
@@ -15,9 +17,20 @@ __all__ = [
     "CapabilityMissing",
     "ComplianceViolation",
     "HarnessError",
+    "PayloadMismatch",
     "ScenarioError",
     "ServiceStartError",
 ]
+
+
+class PayloadMismatch(ComplianceViolation):
+    """A FAIL from comparing a payload: carries what the step expected and what the client gave (JSON
+    values), so the report can show the difference field by field."""
+
+    def __init__(self, message: str, *, expected: Any, actual: Any) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
 
 
 class ScenarioError(HarnessError):

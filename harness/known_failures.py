@@ -6,17 +6,26 @@ A YAML list of entries::
       reason: "why the client fails it"  # shown in the report
       step: "Then the Call in bob's onCallEndedMessageReceived has joinedAt of the moment the call was accepted"
       failure: "field 'joinedAt'"        # a regular expression searched (case-insensitively) in the failure text
+      observed: "ComplianceViolation: …" # optional: the failure text last seen (``ringside known-failures record``)
 
 ``step`` is the step that fails (the keyword may be left out; ``After the scenario`` names the checks that
 run after the last step). A listed scenario is a *known failure* only when it fails (FAIL, not ERROR)
 at that step with a message that matches ``failure``. If it fails in any other way it is a failure, with
 both the expectation and what was observed; if it passes, the run fails too ("remove it from the list"),
 so the list never goes stale and never hides a new bug behind an old one.
+
+``observed`` (optional) is the whole failure text seen when the list was last updated. A known failure whose
+failure text now differs from it (ids, numbers and times aside) is still a known failure, flagged
+``changed`` in the report: it fails the same step the same way, but says something else — worth a look.
+``ringside known-failures record REPORT`` writes each known failure's observed text into the list.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +57,7 @@ class KnownFailure:
     reason: str
     step: str
     failure: str
+    observed: str | None = None
 
     def matches(self, step: str | None, text: str) -> bool:
         """Whether a failure observed at ``step`` with message ``text`` is this known failure."""
@@ -58,8 +68,34 @@ class KnownFailure:
     def expectation(self) -> str:
         return f"to fail at {self.step!r} matching /{self.failure}/"
 
-    def as_json(self, matched: bool) -> dict[str, Any]:
-        return {"reason": self.reason, "step": self.step, "failure": self.failure, "matched": matched}
+    def as_json(self, matched: bool, observed: str = "") -> dict[str, Any]:
+        """The entry as a report row shows it, with the failure text seen this run (``observed``) and whether
+        it differs from the one the entry records (never, when it records none)."""
+        changed = self.observed is not None and normalise(observed) != normalise(self.observed)
+        return {
+            "reason": self.reason,
+            "step": self.step,
+            "failure": self.failure,
+            "matched": matched,
+            "observed": observed,
+            "recorded": self.observed,
+            "changed": changed,
+        }
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_TOKENISH = re.compile(r"\b(?=[\w.-]*\d)[\w-]+(?:\.[\w-]+){2,}\b")  # session ids: v1.eu.ringside.…
+_HEX = re.compile(r"\b[0-9a-f]{12,}\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def normalise(text: str) -> str:
+    """A failure text without what changes from run to run: ids, hex strings, numbers (times included)."""
+    text = _UUID.sub("<id>", text)
+    text = _TOKENISH.sub("<id>", text)
+    text = _HEX.sub("<hex>", text)
+    text = _NUMBER.sub("<n>", text)
+    return " ".join(text.split())
 
 
 def load(path: Path) -> dict[str, KnownFailure]:
@@ -84,7 +120,16 @@ def load(path: Path) -> dict[str, KnownFailure]:
             re.compile(str(entry["failure"]))
         except re.error as exc:
             raise pytest.UsageError(f"{path}: entry {number} ({entry['id']}): bad failure pattern: {exc}") from None
-        entries[str(entry["id"])] = KnownFailure(*(str(entry[k]) for k in wanted))
+        observed = entry.get("observed")
+        if observed is not None and not isinstance(observed, str):
+            raise pytest.UsageError(f"{path}: entry {number} ({entry['id']}): observed is a text, if given")
+        entries[str(entry["id"])] = KnownFailure(
+            id=str(entry["id"]),
+            reason=str(entry["reason"]),
+            step=str(entry["step"]),
+            failure=str(entry["failure"]),
+            observed=observed,
+        )
     return entries
 
 
@@ -112,7 +157,7 @@ def judge(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestRep
     if entry is None or report.when != "call" or report.skipped:
         return
     if report.passed:
-        item.stash[KNOWN_ENTRY] = entry.as_json(False)
+        item.stash[KNOWN_ENTRY] = entry.as_json(False, "")
         item.stash[KNOWN_VERDICT] = (
             "failed",
             f"listed as a known failure ({entry.reason}) but it passes: remove it from the list",
@@ -123,12 +168,13 @@ def judge(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestRep
         )
         return
     error = call.excinfo.value if call.excinfo is not None else None
+    observed = f"{call.excinfo.typename}: {error}" if call.excinfo is not None else str(report.longrepr)
     if not isinstance(error, AssertionError):
-        item.stash[KNOWN_ENTRY] = entry.as_json(False)
+        item.stash[KNOWN_ENTRY] = entry.as_json(False, observed)
         return  # an ERROR stays an error: it says nothing about the known deviation
     step = item.stash.get(FAILED_STEP, None)
     matched = entry.matches(step, str(error))
-    item.stash[KNOWN_ENTRY] = entry.as_json(matched)
+    item.stash[KNOWN_ENTRY] = entry.as_json(matched, observed)
     if matched:
         item.stash[KNOWN_VERDICT] = ("known-failure", entry.reason)
         report.outcome = "skipped"
@@ -137,3 +183,130 @@ def judge(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestRep
     differently = f"listed as a known failure, expected {entry.expectation()}, but it failed differently at {step!r}"
     item.stash[KNOWN_VERDICT] = ("failed", differently)
     report.sections.append(("ringside known failure", f"{entry.id} is {differently}"))
+
+
+# -- ringside known-failures record ------------------------------------------------------------------
+
+_ENTRY_START = re.compile(r"^-\s+id:\s*(?P<id>.+?)\s*$")
+_FIELD = re.compile(r"^(?P<indent>\s+)(?P<key>\w+):")
+
+
+def record_observed(path: Path, observed: dict[str, str]) -> list[str]:
+    """Write each listed scenario's observed failure text (``observed``: id → text) into the known-failures
+    file ``path`` as its ``observed:`` field, keeping the file's comments and layout (entries written in
+    block style; a file with other entries is rewritten plainly). Returns the ids written. Raises
+    ``pytest.UsageError`` (one line) when the file cannot be read or names none of them."""
+    entries = load(path)
+    wanted = {i: t for i, t in observed.items() if i in entries}
+    if not wanted:
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    done: set[str] = set()
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _ENTRY_START.match(lines[index])
+        scenario = _unquote(match["id"]) if match else None
+        if scenario is None or scenario not in wanted:
+            out.append(lines[index])
+            index += 1
+            continue
+        block = [lines[index]]
+        index += 1
+        while index < len(lines) and (lines[index].startswith((" ", "\t")) and lines[index].strip()):
+            block.append(lines[index])
+            index += 1
+        indent = next((m["indent"] for line in block[1:] if (m := _FIELD.match(line))), "  ")
+        kept: list[str] = [block[0]]
+        skipping = False
+        for line in block[1:]:
+            field = _FIELD.match(line)
+            if field and len(field["indent"]) == len(indent):
+                skipping = field["key"] == "observed"
+            if not skipping:
+                kept.append(line)
+        kept.append(f"{indent}observed: {json.dumps(wanted[scenario], ensure_ascii=False)}")
+        out += kept
+        done.add(scenario)
+    text = "\n".join(out) + "\n"
+    if done != set(wanted) or _reloads_wrong(path, text, wanted):
+        text = _plain_dump(entries, wanted)
+    path.write_text(text, encoding="utf-8")
+    return sorted(wanted)
+
+
+def _unquote(text: str) -> str:
+    loaded = yaml.safe_load(text)
+    return str(loaded) if loaded is not None else text
+
+
+def _reloads_wrong(path: Path, text: str, wanted: dict[str, str]) -> bool:
+    try:
+        data = yaml.safe_load(text) or []
+    except yaml.YAMLError:
+        return True
+    got = {str(e.get("id")): e.get("observed") for e in data if isinstance(e, dict)}
+    return any(got.get(i) != t for i, t in wanted.items())
+
+
+def _plain_dump(entries: dict[str, KnownFailure], wanted: dict[str, str]) -> str:
+    data = []
+    for scenario, entry in entries.items():
+        item = {"id": entry.id, "reason": entry.reason, "step": entry.step, "failure": entry.failure}
+        observed = wanted.get(scenario, entry.observed)
+        if observed is not None:
+            item["observed"] = observed
+        data.append(item)
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120))
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``ringside known-failures record REPORT [--file FILE]``."""
+    p = sub.add_parser("known-failures", help="maintain a known-failures list", description=__doc__)
+    actions = p.add_subparsers(dest="action", required=True)
+    record = actions.add_parser(
+        "record",
+        help="write the failure text each known failure showed in REPORT into the list (its observed: field)",
+    )
+    record.add_argument(
+        "report", type=Path, nargs="?", default=Path("reports/latest"), help="report.json or run folder"
+    )
+    record.add_argument(
+        "--file", type=Path, help="the known-failures list (default: the bundled client's list, for a bundled client)"
+    )
+    record.set_defaults(func=record_command)
+
+
+def record_command(args: argparse.Namespace) -> int:
+    from harness.report.shards import ShardError, load_report  # noqa: PLC0415 - imported on use
+
+    try:
+        report = load_report(args.report)
+    except ShardError as exc:
+        print(f"ringside known-failures: {exc}", file=sys.stderr)
+        return 2
+    target: Path | None = args.file
+    if target is None:
+        name = str(report["client"].get("name") or "")
+        target = known_failures_file(name) if ":" not in name and not report["client"].get("command") else None
+        if target is None:
+            print(
+                f"ringside known-failures: {name!r} is not a bundled client with a list of its own: say which with --file",
+                file=sys.stderr,
+            )
+            return 2
+    observed = {
+        str(row["id"]): str(row["knownFailure"]["observed"])
+        for row in report["scenarios"]
+        if row["verdict"] == "known-failure" and (row.get("knownFailure") or {}).get("observed")
+    }
+    try:
+        written = record_observed(target, observed)
+    except pytest.UsageError as exc:
+        print(f"ringside known-failures: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"ringside known-failures: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"ringside known-failures: recorded the observed failure of {len(written)} scenario(s) in {target}")
+    return 0

@@ -59,6 +59,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated capabilities the client must declare (else the run stops: not assessed)",
     )
     group.addoption(
+        "--ringside-latency-budget",
+        default=None,
+        type=float,
+        metavar="MS",
+        help="real milliseconds a callback may take after the server frame that caused it before a passing "
+        "scenario is graded passed-late (default 250)",
+    )
+    group.addoption(
+        "--ringside-strict",
+        action="store_true",
+        help="fail the run on should-tier failures and late passes too (by default only must-tier failures, "
+        "errors and stale known failures fail it)",
+    )
+    group.addoption(
         "--ringside-console",
         action="store_true",
         help="print ringside's own console (failures by scenario id and step, progress, summary); "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +59,19 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     p.add_argument("--features", type=Path, default=FEATURES, help="feature directory (default: the bundled catalogue)")
     p.add_argument(
+        "--latency-budget",
+        type=_budget,
+        metavar="MS",
+        help="real milliseconds a callback may take after the server frame that caused it; a passing scenario "
+        "with a later one is graded passed-late (default 250)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on should-tier failures and on late passes too (by default only must-tier failures and "
+        "errors, stale known failures and a client not assessed do)",
+    )
+    p.add_argument(
         "-n",
         "--numprocesses",
         metavar="N",
@@ -67,6 +82,16 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's own output instead of ringside's console")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="anything after -- goes to pytest")
     p.set_defaults(func=run)
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"wants milliseconds (0 or more), not {text!r}")
+    return value
 
 
 def _workers(text: str) -> str:
@@ -115,6 +140,10 @@ def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
         argv += ["--ringside-known-failures", str(args.known_failures)]
     if args.require_capabilities:
         argv += ["--ringside-require-capabilities", args.require_capabilities]
+    if getattr(args, "latency_budget", None) is not None:
+        argv += ["--ringside-latency-budget", f"{args.latency_budget:g}"]
+    if getattr(args, "strict", False):
+        argv += ["--ringside-strict"]
     return argv + [a for a in args.pytest_args if a != "--"]
 
 
@@ -184,8 +213,10 @@ def _check_client(name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the suite (one pytest process per client); exit non-zero if any scenario failed or errored.
 
-    Exit status: 0 all passed (or failed only as listed), 1 failures, 2 a bad option, 3 the client's
-    test service could not be started or kept dying, 5 the tag filter selected nothing.
+    Exit status: 0 every must-tier scenario passed (or failed only as listed; with --strict every
+    scenario, on time), 1 failures, 2 a bad option, 3 the client's test service could not be started or
+    kept dying, 5 the tag filter selected nothing, 130 interrupted (the report of the scenarios so far is
+    written, marked incomplete).
     """
     if args.client_cmd or args.client_url:
         clients: list[str | None] = [None]
@@ -209,8 +240,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"ringside: running the conformance suite against {label}{how}", flush=True)
         before = _latest(args.report_dir)
         command = [sys.executable, "-m", "pytest", *pytest_args(args, client)]
-        code = subprocess.run(command, check=False, env=pytest_env()).returncode
+        code = _run_pytest(command)
         after = _latest(args.report_dir)
+        if code == INTERRUPTED:
+            if after is not None and after != before:
+                print(f"ringside: interrupted; the report of the scenarios so far: {after / 'report.html'}")
+            return INTERRUPTED
         results.append((str(label), code, after if after != before else None))
         worst = max(worst, code)
     if len(results) > 1:
@@ -225,6 +260,40 @@ def run(args: argparse.Namespace) -> int:
     return worst
 
 
+#: Exit status of a run stopped by Ctrl-C (or SIGTERM).
+INTERRUPTED = 130
+#: Real seconds pytest may take to write the report of the scenarios so far after Ctrl-C.
+INTERRUPT_GRACE = 30.0
+
+
+def _run_pytest(command: list[str]) -> int:
+    """Run pytest; on Ctrl-C let it finish writing its (incomplete) report, a second Ctrl-C kills it.
+
+    The terminal sends Ctrl-C to pytest too, so it is not sent again; SIGTERM (a cancelled CI job) is
+    passed on to it."""
+    process = subprocess.Popen(command, env=pytest_env())
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def forward(signum: int, frame: object) -> None:
+        process.send_signal(signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, forward)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        try:
+            process.wait(timeout=INTERRUPT_GRACE)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        return INTERRUPTED
+    finally:
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
+
+
 def _latest(directory: Path) -> Path | None:
     latest = directory / "latest"
     return latest.resolve() if latest.exists() else None
@@ -235,6 +304,7 @@ def _counts(report_dir: Path | None) -> str:
         return "(no report)"
     summary = json.loads((report_dir / "report.json").read_text())["summary"]
     return (
-        f"{summary['total']} scenarios: {summary['passed']} passed, {summary['failed']} failed, "
+        f"{summary['total']} scenarios: {summary['passed']} passed, {summary.get('passed_late', 0)} late, "
+        f"{summary['failed']} failed, "
         f"{summary['error']} errors, {summary['skipped']} skipped, {summary['known_failure']} known failures"
     )

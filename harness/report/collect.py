@@ -56,6 +56,11 @@ KNOWN_VERDICT = pytest.StashKey[tuple[str, str]]()
 KNOWN_ENTRY = pytest.StashKey[Json]()
 #: Stash key: the step that failed ("Then alice receives …"), or "After the scenario" for the after-scenario checks.
 FAILED_STEP = pytest.StashKey[str]()
+#: Default latency budget (ms): how long after the server frame that caused it a callback may arrive, in
+#: real time, before a passing scenario is graded passed-late.
+DEFAULT_LATENCY_BUDGET_MS = 250.0
+#: The tiers a scenario's tag may name.
+TIERS = ("must", "should")
 
 
 def scenario_tags(item: pytest.Item) -> list[str]:
@@ -69,6 +74,101 @@ def stable_id(item: pytest.Item) -> str:
         if tag.startswith("id-"):
             return tag.removeprefix("id-")
     return item.nodeid
+
+
+def tier_of(tags: Sequence[str]) -> str | None:
+    """``must`` or ``should`` (from the @must / @should tag), else None."""
+    return next((t for t in TIERS if t in tags), None)
+
+
+def sections_of(tags: Sequence[str]) -> list[str]:
+    """The spec sections a scenario checks: its @spec-* tags without the prefix; ["robustness"] for a scenario
+    with no spec tag but @robustness; else none."""
+    specs = [t.removeprefix("spec-") for t in tags if t.startswith("spec-")]
+    if specs:
+        return specs
+    return ["robustness"] if "robustness" in tags else []
+
+
+def latencies(journal: Sequence[JournalEntry], parties: Sequence[Json], budget_ms: float) -> list[Json]:
+    """Per callback the client reported, how long (real time, journal ``wall``) after the server frame that
+    caused it: the last call frame before it to that party's device for the same call and status.
+
+    A callback no frame explains (one the client raised on its own) has no entry.
+    """
+    device_of = {str(p["tag"]): p.get("resource") for p in parties}
+    frames: dict[tuple[Any, Any, Any], JournalEntry] = {}
+    out: list[Json] = []
+    for entry in journal:
+        kind = entry["kind"]
+        if kind == "ws.out":
+            sid = entry.get("sessionId")
+            if sid:
+                frames[(entry.get("device"), sid, entry.get("status"))] = entry
+        elif kind == "callback":
+            device = device_of.get(str(entry.get("tag")))
+            frame = frames.get((device, entry.get("sessionId"), entry.get("status"))) if device else None
+            if frame is None:
+                continue
+            ms = max(0.0, (entry["wall"] - frame["wall"]) * 1000.0)
+            out.append(
+                {
+                    "callback": str(entry.get("callback")),
+                    "ms": round(ms, 3),
+                    "frameSeq": frame["seq"],
+                    "callbackSeq": entry["seq"],
+                    "late": ms > budget_ms,
+                }
+            )
+    return out
+
+
+def field_diff(expected: Any, actual: Any, path: str = "") -> list[Json]:
+    """Field by field, where ``actual`` differs from ``expected``: changed, missing (expected, absent) or
+    unexpected (present, not expected); ``path`` is dotted, list items as ``[i]``."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out: list[Json] = []
+        for key in list(expected) + [k for k in actual if k not in expected]:
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in actual:
+                out.append({"path": sub, "expected": expected[key], "actual": None, "kind": "missing"})
+            elif key not in expected:
+                out.append({"path": sub, "expected": None, "actual": actual[key], "kind": "unexpected"})
+            else:
+                out += field_diff(expected[key], actual[key], sub)
+        return out
+    if isinstance(expected, list) and isinstance(actual, list):
+        out = []
+        for i in range(max(len(expected), len(actual))):
+            sub = f"{path}[{i}]"
+            if i >= len(actual):
+                out.append({"path": sub, "expected": expected[i], "actual": None, "kind": "missing"})
+            elif i >= len(expected):
+                out.append({"path": sub, "expected": None, "actual": actual[i], "kind": "unexpected"})
+            else:
+                out += field_diff(expected[i], actual[i], sub)
+        return out
+    if expected == actual and isinstance(expected, bool) == isinstance(actual, bool):
+        return []
+    return [{"path": path or "$", "expected": expected, "actual": actual, "kind": "changed"}]
+
+
+def mismatch_of(error: BaseException | None) -> Json | None:
+    """The payload comparison a failing step made (an error carrying ``expected`` and ``actual``), as
+    {expected, actual, fields}; None when the failure compared no payload."""
+    seen = 0
+    while error is not None and seen < 5:
+        if hasattr(error, "expected") and hasattr(error, "actual"):
+            expected = _jsonable(error.expected)
+            actual = _jsonable(error.actual)
+            return {"expected": expected, "actual": actual, "fields": field_diff(expected, actual)}
+        error = error.__cause__
+        seen += 1
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
 
 
 def timeline(journal: Sequence[JournalEntry]) -> list[Json]:
@@ -166,6 +266,13 @@ class Row:
     steps: list[Json] = field(default_factory=list)
     failed_step: str | None = None
     known_failure: Json | None = None
+    tier: str | None = None
+    sections: list[str] = field(default_factory=list)
+    latency: list[Json] = field(default_factory=list)
+    mismatch: Json | None = None
+    previous_verdict: str | None = None
+    #: the scenario's place in the whole collection (before any filter): shards merge in catalogue order
+    position: int | None = None
 
     def as_json(self) -> Json:
         return {
@@ -185,11 +292,46 @@ class Row:
             "steps": self.steps,
             "failedStep": self.failed_step,
             "knownFailure": self.known_failure,
+            "tier": self.tier,
+            "sections": self.sections,
+            "latency": self.latency,
+            "mismatch": self.mismatch,
+            "previousVerdict": self.previous_verdict,
+            "position": self.position,
         }
+
+    @classmethod
+    def from_json(cls, row: Json) -> Row:
+        """A row read back from report.json (or rows.jsonl)."""
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            feature=row["feature"],
+            nodeid=row["nodeid"],
+            tags=list(row["tags"]),
+            verdict=row["verdict"],
+            duration=float(row.get("duration") or 0.0),
+            failure=row.get("failure"),
+            reason=row.get("reason"),
+            oracle_notes=list(row.get("oracleNotes") or []),
+            timeline=list(row.get("timeline") or []),
+            parties=list(row.get("parties") or []),
+            clock_seconds=float(row.get("clockSeconds") or 0.0),
+            steps=list(row.get("steps") or []),
+            failed_step=row.get("failedStep"),
+            known_failure=row.get("knownFailure"),
+            tier=row.get("tier", tier_of(row["tags"])),
+            sections=list(row.get("sections", sections_of(row["tags"]))),
+            latency=list(row.get("latency") or []),
+            mismatch=row.get("mismatch"),
+            previous_verdict=row.get("previousVerdict"),
+            position=row.get("position"),
+        )
 
 
 def verdict_of(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str | None]:
-    """(verdict, reason): passed, failed, error, skipped or known-failure."""
+    """(verdict, reason): passed, failed, error, skipped or known-failure (passed-late is graded from a
+    passing scenario's latencies, by the row builder)."""
     if report.when == "call" and KNOWN_VERDICT in item.stash:
         return item.stash[KNOWN_VERDICT]
     if report.skipped:

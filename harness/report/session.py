@@ -1,25 +1,33 @@
-"""The pytest plugins that collect rows during the run and write the report at the end.
+"""The pytest plugins that collect rows during the run and write the report as it goes and at the end.
 
 :class:`RowBuilder` runs wherever scenarios run (the one pytest process, or each pytest-xdist worker):
 it turns each phase's report into the scenario's :class:`~harness.report.collect.Row` and carries it
 on the report itself (``TestReport.user_properties``, as JSON), with the client's service description.
 :class:`ComplianceReport` runs on the controller only: it takes the rows off the reports it is told
-about (its own, or the workers'), so a serial run and a parallel one build the report the same way,
-and writes it at the end in collection order.
+about (its own, or the workers'), so a serial run and a parallel one build the report the same way.
+Each finished scenario's row is appended to ``<run>/rows.jsonl`` at once (beside ``run.json``, what the
+run is), so a run that is killed still leaves its rows (``ringside report merge <run>`` makes the
+report of them); at the end — or at once on Ctrl-C / SIGTERM, then marked ``complete: false`` — the
+report is built from the rows in catalogue order (:func:`harness.report.shards.assemble`, the code path
+``ringside report merge`` uses too) and written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.report import compliance
+from harness.report import compliance, shards
 from harness.report.collect import (
     CLOCK_SECONDS,
+    DEFAULT_LATENCY_BUDGET_MS,
     FAILED_STEP,
     JOURNAL,
     KNOWN_ENTRY,
@@ -29,8 +37,12 @@ from harness.report.collect import (
     SERVICE_INFO,
     STEPS,
     Row,
+    latencies,
+    mismatch_of,
     scenario_tags,
+    sections_of,
     stable_id,
+    tier_of,
     timeline,
     verdict_of,
 )
@@ -39,6 +51,14 @@ from mockserver.clock import RealClock
 #: ``TestReport.user_properties`` names: the scenario's row so far, and the client's service description.
 ROW_PROPERTY = "ringside-row"
 SERVICE_PROPERTY = "ringside-service"
+#: Item stash key: the item's place in the whole collection, before any filter.
+POSITION = pytest.StashKey[int]()
+
+
+def latency_budget(config: pytest.Config) -> float:
+    """``--ringside-latency-budget`` (ms; the default when the option is not there)."""
+    value = config.getoption("ringside_latency_budget", default=None)
+    return DEFAULT_LATENCY_BUDGET_MS if value is None else float(value)
 
 
 class RowBuilder:
@@ -48,8 +68,14 @@ class RowBuilder:
         self.config = config
         #: draw timelines only when a report file will hold them
         self.timelines = config.getoption("ringside_report_dir") is not None
+        self.budget = latency_budget(config)
         self.rows: dict[str, Row] = {}
         self._service_sent = False
+
+    @pytest.hookimpl(tryfirst=True)  # before any filter (tags, -k) deselects: positions in the whole catalogue
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for index, item in enumerate(items):
+            item.stash[POSITION] = index
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outermost: sees the outcome after the plugin's changes
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -59,31 +85,47 @@ class RowBuilder:
         if row is None:
             scenario = getattr(item, "obj", None)
             bdd = getattr(scenario, "__scenario__", None)
+            tags = scenario_tags(item)
             row = Row(
                 id=stable_id(item),
                 name=getattr(bdd, "name", item.name),
                 feature=str(getattr(getattr(bdd, "feature", None), "rel_filename", item.path.name)),
                 nodeid=item.nodeid,
-                tags=scenario_tags(item),
+                tags=tags,
+                tier=tier_of(tags),
+                sections=sections_of(tags),
+                position=item.stash.get(POSITION, None),
             )
             self.rows[item.nodeid] = row
         row.duration += report.duration
         verdict, reason = verdict_of(item, report, call)
         # setup/teardown only matter when they did not pass; the call phase always decides
-        if report.when == "call" or (verdict != "passed" and row.verdict == "passed"):
+        if report.when == "call" or (verdict != "passed" and row.verdict in ("passed", "passed-late")):
             row.verdict, row.reason = verdict, reason
             if verdict in ("failed", "error", "known-failure"):
                 row.failure = _failure_text(call, report)
                 row.failed_step = item.stash.get(FAILED_STEP, None) or None
+                if report.when == "call" and call.excinfo is not None:
+                    row.mismatch = mismatch_of(call.excinfo.value)
         row.steps = [s.as_json() for s in item.stash.get(STEPS, [])]
         row.known_failure = item.stash.get(KNOWN_ENTRY, None)
+        row.parties = item.stash.get(PARTIES, row.parties)
         journal = item.stash.get(JOURNAL, None)
         if journal is not None:
             del item.stash[JOURNAL]  # drawn once: the journal may be long
             if self.timelines:
                 row.timeline = timeline(journal)
+            row.latency = latencies(journal, row.parties, self.budget)
+        if report.when == "call" and row.verdict == "passed":
+            late = [entry for entry in row.latency if entry["late"]]
+            if late:
+                worst = max(late, key=lambda entry: float(entry["ms"]))
+                row.verdict = "passed-late"
+                row.reason = (
+                    f"{len(late)} callback(s) later than the {self.budget:g} ms budget after their server frame; "
+                    f"the latest: {worst['callback']} {worst['ms']:.0f} ms"
+                )
         row.oracle_notes = item.stash.get(ORACLE_NOTES, row.oracle_notes)
-        row.parties = item.stash.get(PARTIES, row.parties)
         row.clock_seconds = item.stash.get(CLOCK_SECONDS, row.clock_seconds)
         if SCENARIO in item.stash:
             row.name, row.feature = item.stash[SCENARIO]
@@ -97,7 +139,8 @@ class RowBuilder:
 
 
 class ComplianceReport:
-    """Registered on the controller: gathers the rows, judges the run, writes the report."""
+    """Registered on the controller: gathers the rows, writes them as they come, judges the run, writes
+    the report."""
 
     def __init__(self, config: pytest.Config, directory: Path | None) -> None:
         self.config = config
@@ -107,24 +150,45 @@ class ComplianceReport:
         self.started = self.clock.now()
         self.written: Path | None = None
         self.assessment: dict[str, Any] | None = None
+        self.report: dict[str, Any] | None = None
+        self.budget = latency_budget(config)
+        self.strict = bool(config.getoption("ringside_strict", default=False))
         self._run: str | None = None
         #: node id → its place in the collection, so rows come out in the same order however they ran
         self.order: dict[str, int] = {}
+        #: scenarios whose verdict is decided (their call phase, a failed set-up, or their teardown came)
+        self.decided: set[str] = set()
+        self._pending: list[Row] = []  #: finished rows not yet in rows.jsonl (the run folder not yet named)
+        self._log: shards.RowLog | None = None
+        self._sigterm: Any = None
 
     @property
     def run(self) -> str:
         """This run's folder name: its start time and the client's name (its service's, for your own client)."""
         if self._run is None:
-            custom = self.config.getoption("ringside_client_url") or self.config.getoption("ringside_client_cmd")
-            info = self.config.stash.get(SERVICE_INFO, None)
-            if not custom:
-                label = str(self.config.getoption("ringside_client"))
-            elif info is not None:
-                label = str(info.get("name") or "custom")
-            else:
+            label = self._label()
+            if label is None:
                 return compliance.run_id("custom", self.started)  # not fixed until the service has answered
             self._run = compliance.run_id(label, self.started)
         return self._run
+
+    def _label(self) -> str | None:
+        custom = self.config.getoption("ringside_client_url") or self.config.getoption("ringside_client_cmd")
+        info = self.config.stash.get(SERVICE_INFO, None)
+        if not custom:
+            return str(self.config.getoption("ringside_client"))
+        if info is not None:
+            return str(info.get("name") or "custom")
+        return None
+
+    # -- the run starts -----------------------------------------------------------------------------
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """SIGTERM (a CI job cancelled) ends the run like Ctrl-C: the report of the rows so far is written."""
+        if threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(ValueError, OSError):
+                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                    self._sigterm = signal.signal(signal.SIGTERM, _interrupt)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.order = {item.nodeid: index for index, item in enumerate(session.items)}
@@ -133,6 +197,8 @@ class ComplianceReport:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if not self.order:
             self.order = {nodeid: index for index, nodeid in enumerate(ids)}
+
+    # -- scenarios ------------------------------------------------------------------------------------
 
     def ordered_rows(self) -> list[Row]:
         """The rows in collection order (the order they finished in differs from run to run under xdist)."""
@@ -146,13 +212,31 @@ class ComplianceReport:
                 self.rows[report.nodeid] = Row(**json.loads(str(value)))
             elif name == SERVICE_PROPERTY and SERVICE_INFO not in self.config.stash:
                 self.config.stash[SERVICE_INFO] = json.loads(str(value))
+        if report.nodeid not in self.rows:
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed) or report.when == "teardown":
+            self.decided.add(report.nodeid)
+        if report.when == "teardown" and self.directory is not None:
+            self._pending.append(self.rows[report.nodeid])
+            self._flush()
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def _flush(self) -> None:
+        """Append the finished rows to ``rows.jsonl`` (once the run folder has its name)."""
+        if self._log is None:
+            if self._label() is None or self.directory is None:
+                return
+            self._log = shards.RowLog(self.directory / self.run)
+            self._log.start(self._meta())
+        for row in self._pending:
+            self._log.append(row)
+        self._pending.clear()
+
+    def _client(self) -> dict[str, Any] | None:
         info = self.config.stash.get(SERVICE_INFO, None)
-        if info is None or not self.rows:
-            return  # no client was ever started (nothing collected, or a usage error)
+        if info is None:
+            return None
         target = self.config.getoption("ringside_client_url") or self.config.getoption("ringside_client_cmd")
-        client = {
+        return {
             "name": str(self.config.getoption("ringside_client") if not target else info.get("name", "custom")),
             "service": info.get("name"),
             "version": info.get("version"),
@@ -160,24 +244,67 @@ class ComplianceReport:
             "command": target,
             "transport": info.get("transport", "http"),  # in-process: the bundled reference client's fast path
         }
-        report = compliance.build(
-            self.ordered_rows(),
+
+    def _meta(self) -> dict[str, Any]:
+        return {
+            "client": self._client(),
+            "startedAt": self.started,
+            "requiredCapabilities": required_capabilities(self.config),
+            "latencyBudgetMs": self.budget,
+            "strict": self.strict,
+            "scenarios": len(self.order),
+        }
+
+    # -- the end ----------------------------------------------------------------------------------
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self._sigterm is not None:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signal.SIGTERM, self._sigterm)
+        client = self._client()
+        rows = [row for row in self.ordered_rows() if row.nodeid in self.decided]
+        if client is None or not rows:
+            return  # no client was ever started (nothing collected, or a usage error)
+        interrupted = session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        complete = not interrupted and len(rows) >= len(self.order)
+        if self.directory is not None:
+            with contextlib.suppress(OSError):
+                self._flush()
+        report = shards.assemble(
+            rows,
             client=client,
             started=self.started,
             finished=self.clock.now(),
             required=required_capabilities(self.config),
+            budget_ms=self.budget,
+            complete=complete,
+            previous=compliance.previous_verdicts(self.directory, self.run) if self.directory else {},
         )
+        self.report = report
         self.assessment = report["assessment"]
-        if self.assessment["verdict"] == "not-assessed" and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # passing a few scenarios is no claim of conformance
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            failing = compliance.failing(report, strict=self.strict)
+            not_assessed = self.assessment["verdict"] == "not-assessed"
+            # a must-tier failure or error (with --ringside-strict: any failure, error or late pass), a stale
+            # known failure, or a client not assessed fail the run; a should-tier failure alone does not
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing or not_assessed else pytest.ExitCode.OK
         if self.directory is not None:
             self.written = compliance.write(report, self.directory, self.run)
+            if self._log is not None:
+                self._log.finish(complete=complete)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.assessment is not None:
             terminalreporter.write_line(f"ringside: {self.assessment['statement']}")
+        if self.report is not None:
+            for line in compliance.tier_lines(self.report, strict=self.strict):
+                terminalreporter.write_line(f"ringside: {line}")
         if self.written is not None:
             terminalreporter.write_line(f"ringside: compliance report {self.written / 'report.json'}")
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def required_capabilities(config: pytest.Config) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from adapter_protocol.names import Callback
-from harness.errors import ComplianceViolation
+from harness.errors import ComplianceViolation, PayloadMismatch
 from harness.steps.calls import expect_field, session_of
 from harness.world import Json, World, callback_label
 
@@ -156,8 +156,10 @@ def exact_sequence(world: World, name: str, sequence: str) -> None:
     expected = [s.strip() for s in sequence.split(",")]
     actual = [str(r.get("callback")) for r in world.callbacks_of(name)]
     if actual != expected:
-        raise ComplianceViolation(
-            f"the callbacks of {name}\n  expected: {', '.join(expected)}\n  actual:   {', '.join(actual) or 'none'}"
+        raise PayloadMismatch(
+            f"the callbacks of {name}\n  expected: {', '.join(expected)}\n  actual:   {', '.join(actual) or 'none'}",
+            expected=expected,
+            actual=actual,
         )
     for report in world.callbacks_of(name):
         world.claim(name, report)

@@ -10,7 +10,7 @@ from pytest_bdd import parsers, then, when
 
 from adapter_protocol.names import Capability, Command
 from harness import journal_view
-from harness.errors import ComplianceViolation, ScenarioError
+from harness.errors import ComplianceViolation, PayloadMismatch, ScenarioError
 from harness.world import World
 from mockserver.probe import HttpRequest, HttpResponse
 
@@ -174,7 +174,24 @@ def expect_field(call: dict[str, Any], field: str, value: str, *, what: str) -> 
     else:
         ok = str(actual) == value.strip('"')
     if not ok:
-        raise ComplianceViolation(f"{what}: field {field!r}\n  expected: {value}\n  actual:   {actual!r}")
+        raise PayloadMismatch(
+            f"{what}: field {field!r}\n  expected: {value}\n  actual:   {actual!r}",
+            expected={**call, field: _expected_value(value)},
+            actual=call,
+        )
+
+
+def _expected_value(value: str) -> Any:
+    """A step's expected field value as JSON, for the report's diff ("set": any value but null)."""
+    if value == "set":
+        return "(any value but null)"
+    if value == "null":
+        return None
+    text = value.strip('"')
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 @then(parsers.re(r"the server has the call (?P<status>\w+)$"))
@@ -183,7 +200,11 @@ def server_status(world: World, status: str) -> None:
     sid = _session(world, "")
     actual = world.server_call(sid)["status"]
     if actual != status:
-        raise ComplianceViolation(f"the call on the server\n  expected status: {status}\n  actual status:   {actual}")
+        raise PayloadMismatch(
+            f"the call on the server\n  expected status: {status}\n  actual status:   {actual}",
+            expected={"status": status},
+            actual={"status": actual},
+        )
 
 
 # -- acting on a named call ----------------------------------------------------------------------

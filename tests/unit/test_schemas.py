@@ -243,19 +243,40 @@ ON = "data.entities.on.entity"
 
 # --- examples ---------------------------------------------------------------------------------------
 
+_COUNTS = {"total": 1, "passed": 1, "passed_late": 0, "failed": 0, "error": 0, "skipped": 0, "known_failure": 0}
 REPORT = {
-    "reportVersion": 1,
+    "reportVersion": 2,
     "tool": {"name": "ringside", "version": "0.1.0"},
     "client": {"name": "python", "capabilities": ["virtual-time"]},
     "startedAt": 1.0,
     "finishedAt": 2.5,
     "duration": 1.5,
-    "summary": {"total": 1, "passed": 1, "failed": 0, "error": 0, "skipped": 0, "known_failure": 0},
+    "complete": True,
+    "latencyBudgetMs": 250,
+    "summary": {"total": 1, "passed": 1, "passed_late": 0, "failed": 0, "error": 0, "skipped": 0, "known_failure": 0},
     "assessment": {
         "verdict": "conforms",
         "statement": "conforms: 1 passed",
         "declaredCapabilities": ["virtual-time"],
         "skippedFor": {},
+    },
+    "compliance": {
+        "tiers": {
+            "must": {"passed": 1, "total": 1, "conforms": True, "statement": "conforms at must: 1/1"},
+            "should": {"passed": 0, "total": 0, "conforms": True, "statement": "conforms at should: 0/0"},
+        },
+        "sections": [
+            {
+                "section": "initiate",
+                "title": "Initiate call",
+                "must": _COUNTS,
+                "should": {**_COUNTS, "total": 0, "passed": 0},
+            }
+        ],
+    },
+    "latency": {
+        "budgetMs": 250,
+        "byCallback": {"onIncomingCallReceived": {"count": 1, "p50Ms": 2, "p95Ms": 2, "maxMs": 2}},
     },
     "scenarios": [
         {
@@ -263,12 +284,19 @@ REPORT = {
             "name": "An audio call",
             "feature": "initiate/user_call.feature",
             "nodeid": "x",
-            "tags": ["must"],
+            "tags": ["must", "spec-initiate"],
             "verdict": "passed",
             "duration": 0.2,
             "failure": None,
             "reason": None,
             "timeline": [{"seq": 1, "t": 1800000000.0, "kind": "call"}],
+            "tier": "must",
+            "sections": ["initiate"],
+            "latency": [
+                {"callback": "onIncomingCallReceived", "ms": 2, "frameSeq": 3, "callbackSeq": 4, "late": False}
+            ],
+            "mismatch": None,
+            "previousVerdict": None,
         }
     ],
 }
