@@ -457,8 +457,8 @@ def _steps(row: Json) -> str:
 
 
 def _norm_path(path: Any) -> str:
-    text = str(path).removeprefix("$").removeprefix(".")
-    return text.replace("[", ".").replace("]", "")
+    text = str(path).removeprefix("$").replace("[", ".").replace("]", "")
+    return text.removeprefix(".")
 
 
 def _mismatch(mismatch: Any) -> str:

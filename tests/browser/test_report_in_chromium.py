@@ -128,7 +128,8 @@ def test_a_faulty_clients_report_reads_right_in_chromium(
     first = visible.first
     row = next(r for r in rows if r["id"] == first.get_attribute("id"))
     assert first.get_attribute("open") is None
-    first.locator("summary").first.click()
+    first.locator("summary").first.focus()
+    page.keyboard.press("Enter")  # from the keyboard
     assert first.get_attribute("open") is not None
     failing = first.locator("ol.steps li.failing")
     assert failing.is_visible() and failing.get_attribute("aria-current") == "step"

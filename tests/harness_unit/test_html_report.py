@@ -504,3 +504,25 @@ def test_long_payloads_wait_behind_a_click_and_short_ones_show() -> None:
     long["scenarios"][1]["mismatch"]["actual"]["raw"] = {f"k{i}": i for i in range(40)}
     page = html.render(long)
     assert "<details class='payloads'>" in page and "data-path='call.receiver.uid'" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "normal"),
+    [
+        ("[1]", "1"),
+        ("$.a[0].b", "a.0.b"),
+        ("call.receiver.uid", "call.receiver.uid"),
+        ("$[2]", "2"),
+        ("tags[1]", "tags.1"),
+    ],
+)
+def test_diff_paths_are_read_in_every_spelling(path: str, normal: str) -> None:
+    assert html._norm_path(path) == normal
+
+
+def test_a_list_payload_is_marked_by_index() -> None:
+    marked = html._pretty(["onIncomingCallReceived", "onOutgoingCallAccepted"], {"1": "unexpected"})
+    assert marked.splitlines()[2] == (
+        "<mark class='d-unexpected' data-path='1'>  &quot;onOutgoingCallAccepted&quot;</mark> "
+        "<span class='dl'>← unexpected</span>"
+    )
