@@ -175,6 +175,8 @@ class Hub:
         #: the last frame encoded and its text: a frame fanned out to several devices is encoded once
         self._encoded: tuple[Json | None, str] = (None, "")
         self.outbound_hooks: list[OutboundHook] = []
+        #: outbound hooks that can tell whether they would pass every frame unchanged right now
+        self._idle_checks: list[tuple[OutboundHook, Callable[[], bool]]] = []
         self.stats = HubStats()
         self._conn_ids = itertools.count(1)
         self._expiry: Timer | None = None
@@ -357,6 +359,20 @@ class Hub:
             if not mine:
                 del self._by_uid[uid]
 
+    def add_outbound_hook(self, hook: OutboundHook, *, idle: Callable[[], bool] | None = None) -> None:
+        """Run ``hook`` on every frame on its way out; ``idle()`` True: the hook would pass every frame
+        as it is right now, so a fan-out may skip it (the hot path when no fault is armed)."""
+        self.outbound_hooks.append(hook)
+        if idle is not None:
+            self._idle_checks.append((hook, idle))
+
+    def _hooks_idle(self) -> bool:
+        """No outbound hook would change a frame right now (a hook without an idle check never is idle)."""
+        hooks, checks = self.outbound_hooks, self._idle_checks
+        if len(checks) != len(hooks):
+            return not hooks
+        return all(hook is known and idle() for hook, (known, idle) in zip(hooks, checks, strict=True))
+
     async def send(self, device: Device, frame: Json, *, apply_hooks: bool = True) -> None:
         """Send ``frame`` to ``device`` through the outbound hooks, journaling each frame sent.
 
@@ -364,34 +380,64 @@ class Hub:
         order): nobody waits on another device's socket. A device whose outbox is full is closed as a
         slow consumer; a device the server is closing takes no more frames.
         """
-        frames = [frame]
-        for hook in self.outbound_hooks if apply_hooks else []:
-            frames = [out for f in frames for out in await hook(device, f)]
+        if apply_hooks and self.outbound_hooks:
+            frames = [frame]
+            for hook in self.outbound_hooks:
+                frames = [out for f in frames for out in await hook(device, f)]
+        else:
+            frames = [frame]
         for out in frames:
             if not device.scripted:
-                if device.closing:
-                    continue
-                if device.outbox is not None and len(device.outbox) >= self.config.send_queue:
-                    self._evict(device, "queue-full")
-                    continue
-            self.journal.record(
-                "ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=out, **_call_keys(out)
-            )
-            device.frames_sent += 1
-            self.stats.frames_out += 1
-            encoded_frame, data = self._encoded
-            if out is not encoded_frame:  # frames are not changed once sent, so identity is enough
-                data = encode_text(out)  # strict JSON: never NaN
-                self._encoded = (out, data)
-            if not device.scripted:
-                # Nothing queued and nothing buffered: written now, with no writer task to schedule.
-                if device.task is not None or device.outbox or not device.peer.send_now(data):
-                    self._queue(device, data)
+                self._put(device, out)
                 continue
+            self._journal_out(device, out)
             try:  # an in-process device (a scripted user): it cannot stall
-                await device.peer.send_text(data)
+                await device.peer.send_text(self._text(out))
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
                 self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
+
+    def _put(self, device: Device, frame: Json) -> None:
+        """A socket device's frame: journaled, then written now if nothing is queued or buffered (no writer
+        task to schedule), else queued for its writer; refused when it is closing, evicted when it is full."""
+        if device.closing:
+            return
+        outbox = device.outbox
+        if outbox is not None and len(outbox) >= self.config.send_queue:
+            self._evict(device, "queue-full")
+            return
+        self._journal_out(device, frame)
+        data = self._text(frame)
+        if device.task is not None or outbox or not device.peer.send_now(data):
+            self._queue(device, data)
+
+    def _journal_out(self, device: Device, frame: Json) -> None:
+        """Journal a frame sent to ``device`` (a call frame with its session id and status) and count it."""
+        device.frames_sent += 1
+        self.stats.frames_out += 1
+        try:
+            entity = frame["body"]["data"]["entities"]["on"]["entity"]
+            sid, status = entity["sessionid"], entity["status"]
+        except (KeyError, TypeError):
+            self.journal.record("ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=frame)
+            return
+        self.journal.record(
+            "ws.out",
+            conn=device.conn_id,
+            uid=device.uid,
+            device=device.resource,
+            frame=frame,
+            sessionId=sid,
+            status=status,
+        )
+
+    def _text(self, frame: Json) -> str:
+        """``frame`` as the text of a WebSocket frame: encoded once however many devices it goes to (frames
+        are not changed once sent, so the last one encoded is known by identity)."""
+        encoded_frame, data = self._encoded
+        if frame is not encoded_frame:
+            data = encode_text(frame)  # strict JSON: never NaN
+            self._encoded = (frame, data)
+        return data
 
     async def disconnect(
         self, device: Device, reason: str, *, code: int = CLOSE_BY_SERVER, after_frames: bool = False
@@ -528,10 +574,16 @@ class Hub:
 
     async def deliver(self, outcome: Outcome) -> None:
         """Send every frame of ``outcome`` to every device of its recipients, in order."""
+        direct = self._hooks_idle()  # then a socket device's frame is put without a coroutine per frame
         for delivery in outcome.deliveries:
+            frame = delivery.frame
             for uid in delivery.uids:
                 for device in self.devices_of(uid):
-                    await self.send(device, delivery.frame)
+                    if direct and not device.scripted:
+                        self._put(device, frame)
+                    else:
+                        await self.send(device, frame)
+                        direct = direct and self._hooks_idle()  # a scripted user's move may arm a fault
 
     # -- call moves ------------------------------------------------------------------------------
 
@@ -620,12 +672,3 @@ class Hub:
 
     def _timer_failed(self, timer: Timer, exc: BaseException) -> None:
         self.journal.record("error", where="timer", label=timer.label, error=repr(exc))
-
-
-def _call_keys(frame: Json) -> Json:
-    """Pull the session id and status out of a call frame so the journal can be searched by them."""
-    try:
-        entity = frame["body"]["data"]["entities"]["on"]["entity"]
-        return {"sessionId": entity["sessionid"], "status": entity["status"]}
-    except (KeyError, TypeError):
-        return {}

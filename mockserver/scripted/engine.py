@@ -242,7 +242,7 @@ async def install(hub: Hub) -> Scripting:
     engine = Scripting(hub, startup=startup, startup_source=source)
     hub.extensions[EXTENSION_KEY] = engine
     hub.on_demand_users.insert(0, engine.on_demand)
-    hub.outbound_hooks.append(engine.faults.hook)
+    hub.add_outbound_hook(engine.faults.hook, idle=engine.faults.idle)
     hub.admission_rules.append(engine.faults.admission)
     hub.reset_hooks.append(engine.on_reset)
     engine.ensure_magic_users()

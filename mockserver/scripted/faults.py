@@ -297,6 +297,10 @@ class FaultBook:
         self.hub.journal.record("fault", faultId=fid, effect="reconnect-refused", uid=uid, until=until)
         return f"ringside fault {fid}: reconnects of {uid!r} are refused for {until - now:.3f} more seconds"
 
+    def idle(self) -> bool:
+        """Nothing armed, held or closing: :meth:`hook` would pass every frame as it is (the hub skips it)."""
+        return not self.faults and not self._held and not self._closing
+
     async def hook(self, device: Device, frame: Json) -> list[Json]:
         """Hub outbound hook: apply the first fault that targets ``frame`` on its way to ``device``."""
         if not self.faults and not self._held and not self._closing:  # nothing armed: every frame as it is

@@ -176,3 +176,32 @@ async def test_an_in_process_device_is_closed_directly(after_frames):
     assert peer.got == ['{"n":1}'], "a scripted device takes its frames inline"
     await hub.disconnect(device, "reset", after_frames=after_frames)
     assert peer.closed == [("reset", CLOSE_BY_SERVER)]
+
+
+async def test_a_fan_out_skips_only_hooks_that_say_they_are_idle():
+    """deliver() puts a socket device's frame without running an outbound hook that says it is idle (the
+    fault hook with nothing armed); a busy hook, or one appended without an idle check, still runs."""
+    hub = make_hub()
+    hub.backend.directory.add_user("alice", now=0.0)
+    hub.backend.directory.add_user("bob", now=0.0)
+    peers = {uid: Peer() for uid in ("alice", "bob")}
+    for uid, peer in peers.items():
+        hub.authenticate(hub.open_device(peer), uid, f"{uid}-device")
+    seen: list[str] = []
+    busy = False
+
+    async def hook(device: Any, frame: dict[str, Any]) -> list[dict[str, Any]]:
+        seen.append(device.uid)
+        return [frame]
+
+    hub.add_outbound_hook(hook, idle=lambda: not busy)
+    await hub.initiate("alice", receiver="bob", receiver_type="user", call_type="audio", resource="alice-device")
+    assert seen == [] and len(kinds(hub, "ws.out")) == 2, "idle: skipped, every frame still sent and journaled"
+    busy = True
+    await hub.initiate("bob", receiver="alice", receiver_type="user", call_type="audio", resource="bob-device")
+    assert sorted(seen) == ["alice", "bob"]
+    busy, seen[:] = False, []
+    hub.outbound_hooks.append(hook)  # no idle check: always run
+    call = (await hub.initiate("alice", receiver="bob", receiver_type="user", call_type="video", resource=None)).call
+    assert sorted(seen) == ["alice", "alice", "bob", "bob"], call.session_id
+    await until(lambda: all(len(p.got) == 3 for p in peers.values()))
