@@ -183,7 +183,12 @@ def _compliance(compliance: Any) -> str:
     for section in sections:
         name = str(section.get("section", ""))
         title = section.get("title") or name
-        tiers = [t for t in _TIERS if isinstance(section.get(t), dict) and section[t].get("total")]
+        # a tier's total leaves skipped scenarios out: a tier whose scenarios were all skipped still shows
+        tiers = [
+            t
+            for t in _TIERS
+            if isinstance(section.get(t), dict) and (section[t].get("total") or section[t].get("skipped"))
+        ]
         for i, tier in enumerate(tiers):
             counts = section[tier]
             passed = int(counts.get("passed", 0)) + int(counts.get("passed_late", 0))
@@ -204,7 +209,7 @@ def _compliance(compliance: Any) -> str:
             out.append(
                 f"<tr data-section='{_e(name)}' data-tier='{tier}'>{label}<td>{tier}</td>"
                 f"<td class='n'>{passed} / {_e(counts.get('total', 0))}</td>{''.join(cells)}"
-                f"<td>{'✗ no' if bad else '✓ yes'}</td></tr>"
+                f"<td class='{'bad' if bad else 'good'}'>{'✗ no' if bad else '✓ yes'}</td></tr>"
             )
     out.append("</tbody></table></section>")
     return "\n".join(out)

@@ -37,7 +37,7 @@ ul.counts li[class*="v-"]{border-color:var(--v)} ul.counts li[class*="v-"] stron
 table{border-collapse:collapse;width:100%;margin:.6rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:var(--panel)} td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-td.zero{color:var(--muted)} td.bad{color:var(--failed);font-weight:700} td.late{color:var(--passed-late);font-weight:700}
+td.zero{color:var(--muted)} td.bad{color:var(--failed);font-weight:700} td.good{color:var(--passed)} td.late{color:var(--passed-late);font-weight:700}
 caption{text-align:left;color:var(--muted);padding:.2rem 0}
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:end;padding:.6rem .8rem;background:var(--panel);
 border:1px solid var(--line);border-radius:6px;position:sticky;top:0;z-index:2}

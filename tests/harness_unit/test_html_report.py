@@ -290,6 +290,7 @@ def v2_report() -> dict[str, Any]:
                     "should": {**COUNTS, "total": 1, "passed": 1},
                 },
                 {"section": "robustness", "title": "Robustness", "must": dict(COUNTS), "should": dict(COUNTS)},
+                {"section": "group", "title": "Group calls", "must": {**COUNTS, "skipped": 2}, "should": dict(COUNTS)},
             ],
         },
         "latency": {
@@ -442,7 +443,7 @@ def test_the_failing_step_is_marked_and_the_rest_named() -> None:
 def test_the_compliance_table_and_the_tier_statements() -> None:
     tags = parsed(html.render(v2_report()))
     rows = [(a["data-section"], a["data-tier"]) for t, a in tags if t == "tr" and "data-section" in a]
-    assert rows == [("accept", "must"), ("reject", "should")], "a tier with no scenario is left out"
+    assert rows == [("accept", "must"), ("reject", "should"), ("group", "must")], "a tier with no scenario is left out"
     page = html.render(v2_report())
     accept = page[page.index("data-section='accept'") : page.index("</tr>", page.index("data-section='accept'"))]
     assert "1 / 6" in accept and "✗ no" in accept and "data-filter-tag='spec-accept'" in accept
