@@ -365,6 +365,10 @@ def _scenario(row: Json) -> str:
     why = ""
     if verdict in ("failed", "error", "known-failure") and row.get("failedStep"):
         why = f"<span class='why'>failing step: <b>{_e(row['failedStep'])}</b></span>"
+    elif verdict == "passed-late" and isinstance(row.get("latency"), list):
+        late = [e for e in row["latency"] if isinstance(e, dict) and e.get("late")]
+        text = ", ".join(f"{e.get('callback')} {_fmt(e.get('ms'), 1)} ms" for e in late)
+        why = f"<span class='why'>late: {_e(text)} after the server frame</span>" if late else ""
     elif verdict == "skipped" and row.get("reason"):
         why = f"<span class='why'>{_e(row['reason'])}</span>"
     out = [
@@ -671,7 +675,12 @@ def _duration(seconds: Any) -> str:
 
 
 def _num(value: Any, digits: int) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else _e(value)
+    """A number to ``digits`` places, anything else as text; escaped."""
+    return _e(_fmt(value, digits))
+
+
+def _fmt(value: Any, digits: int) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "" if value is None else str(value)
 
 
 def _e(value: Any) -> str:

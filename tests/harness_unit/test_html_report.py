@@ -469,6 +469,7 @@ def test_latency_per_callback_and_per_scenario() -> None:
     assert "<th scope='col' class='n'>late</th>" in table and "<td class='n late'>1</td>" in table
     row = row_html(page, "A-007")
     assert "<tr class=late><td>onOutgoingCallRejected</td><td class='n'>300.5 ms</td>" in row
+    assert "<span class='why'>late: onOutgoingCallRejected 300.5 ms after the server frame</span>" in row
 
 
 def test_a_version_1_report_leaves_out_what_it_lacks() -> None:
