@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from harness.report import html, html_assets
+from harness.report.schemas import assert_valid
 
 PARTIES = [
     {"name": "alice", "uid": "alice", "tag": "s1-alice", "resource": "dev-a"},
@@ -275,7 +276,14 @@ def v2_report() -> dict[str, Any]:
             "skipped": 1,
             "known_failure": 1,
         },
-        "assessment": {"verdict": "does-not-conform", "statement": "does not conform: 2 failed, 1 error"},
+        "assessment": {
+            "verdict": "does-not-conform",
+            "statement": "does not conform: 2 failed, 1 error",
+            "declaredCapabilities": ["virtual-time"],
+            "requiredCapabilities": [],
+            "skippedFor": {"group-calls": 1},
+            "failedByKind": {"spec": 2, "robustness": 0},
+        },
         "compliance": {
             "tiers": {
                 "must": {"passed": 1, "total": 6, "conforms": False, "statement": "does not conform at must: 1/6"},
@@ -528,3 +536,8 @@ def test_a_list_payload_is_marked_by_index() -> None:
         "<mark class='d-unexpected' data-path='1'>  &quot;onOutgoingCallAccepted&quot;</mark> "
         "<span class='dl'>← unexpected</span>"
     )
+
+
+def test_the_hand_made_v2_report_is_a_valid_report() -> None:
+    """The fixture stays what ringside writes (report.schema.json), so these tests test the real contract."""
+    assert_valid("report/report", v2_report())
