@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from mockserver import jsoncodec
 from mockserver.core import ErrorCode, RingsideError
@@ -15,14 +15,20 @@ Json = dict[str, Any]
 STREAM_PIECE = 100
 
 
-@dataclass(frozen=True, kw_only=True)
-class Request:
-    """One HTTP request as the edge received it. ``headers`` keys are lower-case."""
+#: An empty query or header set (shared: it cannot be changed).
+_NONE: Mapping[str, str] = MappingProxyType({})
+
+
+class Request(NamedTuple):
+    """One HTTP request as the edge received it. ``headers`` keys are lower-case.
+
+    A named tuple rather than a frozen dataclass: as immutable, and made in a third of the time (one per
+    request: docs/performance.md)."""
 
     method: str
     path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = _NONE
+    headers: Mapping[str, str] = _NONE
     body: bytes = b""
     remote: str | None = None
 
@@ -51,12 +57,12 @@ class Request:
         return value
 
 
-@dataclass(frozen=True, kw_only=True)
-class Reply:
-    """What to answer: an HTTP status and a JSON body (always the wire's envelope)."""
+class Reply(NamedTuple):
+    """What to answer: a JSON body (always the wire's envelope) and an HTTP status (a named tuple, like
+    :class:`Request`)."""
 
+    body: Json
     status: int = 200
-    body: Json = field(default_factory=dict)
     #: the key of a list under ``data`` that the edge encodes and writes piece by piece (a long journal
     #: page), so other requests are served in between; the journal keeps only its length
     stream: str | None = None

@@ -371,7 +371,10 @@ class Hub:
         hooks, checks = self.outbound_hooks, self._idle_checks
         if len(checks) != len(hooks):
             return not hooks
-        return all(hook is known and idle() for hook, (known, idle) in zip(hooks, checks, strict=True))
+        for hook, (known, idle) in zip(hooks, checks, strict=True):  # noqa: SIM110 (a loop: no generator per fan-out)
+            if hook is not known or not idle():
+                return False
+        return True
 
     async def send(self, device: Device, frame: Json, *, apply_hooks: bool = True) -> None:
         """Send ``frame`` to ``device`` through the outbound hooks, journaling each frame sent.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.core import ErrorCode, RingsideError
 from mockserver.core.directory import User
@@ -21,9 +21,9 @@ from mockserver.hub import Hub
 Handler = Callable[["Context"], Awaitable[Any]]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Context:
-    """A matched request: the hub, the request, path parameters and the authenticated user."""
+class Context(NamedTuple):
+    """A matched request: the hub, the request, path parameters and the authenticated user (a named
+    tuple: made once per request, immutable)."""
 
     hub: Hub
     request: Request
