@@ -505,6 +505,8 @@ def test_odd_values_do_not_break_the_page() -> None:
     odd["scenarios"][1]["steps"] = None
     page = html.render(odd)
     assert "id='compliance'" not in page and "data-kind='changed'" in page
+    empty = html.render({"complete": False, "scenarios": []})
+    assert "All scenarios, in catalogue order (0)" in empty and "holds only the 0 scenarios" in empty
 
 
 def test_long_payloads_wait_behind_a_click_and_short_ones_show() -> None:
