@@ -14,8 +14,10 @@ the wire folder its ``$ref`` point into.
 A schema is named by its group and file stem, e.g. ``"wire/call-message"`` or ``"adapter/callback"``.
 Every schema of a catalogue is loaded into one :class:`referencing.Registry`, so ``$ref`` between
 schemas (by ``$id``) resolves offline. Loading checks each schema with
-``Draft202012Validator.check_schema``, checks that its ``$id`` matches its file name and that every
-``$ref`` resolves; a broken schema raises :class:`SchemaLoadError` on first use.
+``Draft202012Validator.check_schema`` (answered first by jsonschema-rs's compiled meta-schema check, see
+:func:`_meta_valid`; a schema file read before, unchanged, is not checked again), checks that its ``$id``
+matches its file name and that every ``$ref`` resolves; a broken schema raises :class:`SchemaLoadError`
+on first use.
 
 Typical use::
 
@@ -206,6 +208,11 @@ class SchemaCatalog:
                     problems.setdefault(problem)
         return sorted(problems, key=lambda p: (p.path, p.schema_path, p.message))
 
+    def is_valid(self, name: str, instance: object) -> bool:
+        """Whether ``instance`` is valid against schema ``name`` (no problems named: the compiled check only,
+        with jsonschema's verdict for a value the compiled validator cannot read)."""
+        return self._is_valid_fast(name, instance) or not self.validate(name, instance)
+
     def assert_valid(self, name: str, instance: object) -> None:
         """Raise :class:`SchemaViolation` listing every problem if ``instance`` violates schema ``name``."""
         problems = self.validate(name, instance)
@@ -315,10 +322,29 @@ def _uri_of(name: str) -> str:
     return f"{BASE_URI}{name}{_SUFFIX}"
 
 
+#: Schema files already read and checked, by (name, text): the wire schemas are loaded by every catalogue
+#: that points into them (the server's, the adapter protocol's), and checking a schema is the costly part
+#: of loading one. Shared read-only: :meth:`SchemaCatalog.schema` hands out copies.
+_CHECKED: dict[tuple[str, str], Mapping[str, Any]] = {}
+#: Formats the Draft 2020-12 meta-schema declares (``$id``, ``$ref``: uri, uri-reference; ``pattern`` and
+#: ``patternProperties``' names: regex). jsonschema's ``check_schema`` asserts those its format checker
+#: knows; the compiled meta-check asserts none, so :func:`_meta_valid` checks regexes itself and, where
+#: jsonschema would also check URIs (rfc3987 installed), leaves every schema to ``check_schema``.
+_URI_FORMATS = frozenset({"uri", "uri-reference", "iri", "iri-reference"})
+_FAST_META_CHECK = not (_URI_FORMATS & set(Draft202012Validator.FORMAT_CHECKER.checkers))
+
+
 def _load_one(name: str, entry: Traversable) -> Mapping[str, Any]:
     try:
-        contents = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        text = entry.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SchemaLoadError(f"{name}: cannot read {entry.name}: {exc}") from exc
+    known = _CHECKED.get((name, text))
+    if known is not None:
+        return known
+    try:
+        contents = json.loads(text)
+    except ValueError as exc:
         raise SchemaLoadError(f"{name}: cannot read {entry.name}: {exc}") from exc
     if not isinstance(contents, dict):
         raise SchemaLoadError(f"{name}: the schema is not a JSON object")
@@ -326,11 +352,44 @@ def _load_one(name: str, entry: Traversable) -> Mapping[str, Any]:
         raise SchemaLoadError(f"{name}: $schema must be {DRAFT_URI!r}, not {contents.get('$schema')!r}")
     if contents.get("$id") != _uri_of(name):
         raise SchemaLoadError(f"{name}: $id must be {_uri_of(name)!r}, not {contents.get('$id')!r}")
-    try:
-        Draft202012Validator.check_schema(contents)
-    except SchemaError as exc:
-        raise SchemaLoadError(f"{name}: not a valid Draft 2020-12 schema: {exc.message}") from exc
+    if not _meta_valid(contents):
+        try:
+            Draft202012Validator.check_schema(contents)
+        except SchemaError as exc:
+            raise SchemaLoadError(f"{name}: not a valid Draft 2020-12 schema: {exc.message}") from exc
+    _CHECKED[(name, text)] = contents
     return contents
+
+
+def _meta_valid(contents: Mapping[str, Any]) -> bool:
+    """True only if ``Draft202012Validator.check_schema`` would accept ``contents`` (False: ask it, for the
+    verdict and its message): the compiled meta-schema check (~100x faster), plus every ``pattern`` and
+    ``patternProperties`` name compiled by Python's ``re``, as jsonschema's ``regex`` format does."""
+    if not _FAST_META_CHECK:
+        return False
+    try:
+        if not jsonschema_rs.meta.is_valid(dict(contents)):
+            return False
+        for pattern in _patterns(contents):
+            re.compile(pattern)
+    except (re.error, jsonschema_rs.ReferencingError, ValueError, TypeError, OverflowError):  # an unknown $schema…
+        return False
+    return True
+
+
+def _patterns(node: object) -> Iterator[str]:
+    """Every ``pattern`` string and ``patternProperties`` key in ``node`` (also inside ``const``, ``enum`` and
+    the like, where they are not patterns: a stray one only sends the schema to the slow check)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            elif key == "patternProperties" and isinstance(value, dict):
+                yield from (k for k in value if isinstance(k, str))
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _patterns(item)
 
 
 def _refs(node: object) -> Iterator[str]:

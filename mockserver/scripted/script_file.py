@@ -10,31 +10,29 @@ script; for a YAML file each path is mapped back to a line through the nodes ``y
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
+from mockserver import schemas
 from mockserver.scripted.behaviours import Path, PathPart
 from mockserver.scripted.script import Problem, Script, ScriptInvalid, parse_script
 
 #: The schema's ``$id``.
 SCHEMA_ID = "https://ringside.dev/schemas/script/script.schema.json"
+#: Its name in the server's schema catalogue.
+_NAME = "script/script"
 _MAX_MESSAGE = 300
 
 
 @functools.cache
 def schema() -> dict[str, Any]:
     """The script schema (loaded once from package data, checked as a Draft 2020-12 schema)."""
-    text = resources.files("mockserver.schemas").joinpath("script/script.schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    Draft202012Validator.check_schema(loaded)
-    return loaded
+    return schemas.CATALOG.schema(_NAME)
 
 
 @functools.cache
@@ -43,7 +41,12 @@ def _validator() -> Any:
 
 
 def schema_problems(data: Any) -> list[Problem]:
-    """Every way ``data`` breaks the script schema, each with its path (``[]`` when valid)."""
+    """Every way ``data`` breaks the script schema, each with its path (``[]`` when valid).
+
+    The server catalogue's compiled validator answers "valid?" first; only an invalid script pays for
+    jsonschema's walk, which names the problems."""
+    if schemas.CATALOG.is_valid(_NAME, data):
+        return []
     found: dict[tuple[Path, str], None] = {}
     for error in _validator().iter_errors(data):
         for problem in _problems(error):

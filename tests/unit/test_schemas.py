@@ -1056,3 +1056,76 @@ def test_the_compiled_validator_agrees_with_jsonschema_on_mutated_examples(data:
     instance = _mutate(data.draw(st.sampled_from(VALID[name])), data)
     slow = not any(True for _ in CATALOG._validator(name).iter_errors(instance))
     assert CATALOG._is_valid_fast(name, instance) == slow, (name, instance)
+
+
+# --- the compiled meta-schema check agrees with jsonschema's check_schema -----------------------------
+
+#: every schema ringside ships (CATALOG holds all four folders)
+_ALL_SCHEMAS = {name: CATALOG._schema(name) for name in CATALOG.names()}
+_schema_keywords = st.sampled_from(
+    ["type", "pattern", "patternProperties", "minLength", "required", "enum", "$ref", "items", "properties", "format"]
+)
+_schema_values = (
+    _mutation_values
+    | st.sampled_from(["([", "a{2,1}", "(?P<x", "\\", "^ok$", "[a-z]+", "objekt", "string"])
+    | st.dictionaries(st.sampled_from(["([", "^x", "a{2,1}", "ok"]), st.just({}), max_size=2)
+)
+
+
+def _mutate_schema(node: Any, data: st.DataObject) -> Any:
+    """``node`` with one keyword somewhere in it set to a likely-wrong value, or one value changed."""
+    if isinstance(node, dict) and node and data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(node)))
+        return {**node, key: _mutate_schema(node[key], data)}
+    if isinstance(node, dict):
+        return {**node, data.draw(_schema_keywords): data.draw(_schema_values)}
+    if isinstance(node, list) and node:
+        index = data.draw(st.integers(0, len(node) - 1))
+        return [*node[:index], _mutate_schema(node[index], data), *node[index + 1 :]]
+    return data.draw(_schema_values)
+
+
+def _check_schema_accepts(contents: Any) -> bool:
+    try:
+        Draft202012Validator.check_schema(contents)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(_ALL_SCHEMAS))
+def test_every_shipped_schema_passes_the_compiled_meta_check(name: str) -> None:
+    """Else loading it would fall back to jsonschema's slow check_schema on every start."""
+    assert schemas._meta_valid(_ALL_SCHEMAS[name])
+
+
+def test_the_compiled_meta_check_leaves_bad_regexes_to_check_schema() -> None:
+    """jsonschema-rs's meta-check does not assert the ``regex`` format; jsonschema's does."""
+    assert not schemas._meta_valid({"pattern": "(["})
+    assert not schemas._meta_valid({"patternProperties": {"a{2,1}(": {}}})
+    assert not _check_schema_accepts({"pattern": "(["})
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_the_compiled_meta_check_never_accepts_what_check_schema_rejects(data: st.DataObject) -> None:
+    """Loading trusts _meta_valid's "valid" and asks check_schema otherwise, so a loaded schema is one
+    check_schema accepts, whichever answered."""
+    name = data.draw(st.sampled_from(sorted(_ALL_SCHEMAS)))
+    mutated = _mutate_schema(copy.deepcopy(dict(_ALL_SCHEMAS[name])), data)
+    if schemas._meta_valid(mutated):
+        assert _check_schema_accepts(mutated), (name, mutated)
+
+
+def test_an_unchanged_schema_file_is_checked_once(schema_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[object] = []
+    monkeypatch.setattr(schemas, "_meta_valid", lambda contents: checked.append(contents) or True)
+    monkeypatch.setattr(schemas, "_CHECKED", {})
+    schemas.SchemaCatalog(schemas.WIRE).names()
+    first = len(checked)
+    assert first > 0
+    schemas.SchemaCatalog(schemas.WIRE).names()  # a second catalogue over the same files
+    assert len(checked) == first
+    _rewrite(schema_copy / "wire" / "ws-pong.schema.json", description="changed")
+    schemas.SchemaCatalog(schemas.WIRE).names()
+    assert len(checked) == first + 1
