@@ -156,7 +156,7 @@ class ComplianceReport:
         self._run: str | None = None
         #: node id → its place in the collection, so rows come out in the same order however they ran
         self.order: dict[str, int] = {}
-        #: scenarios whose verdict is decided (their call phase, a failed set-up, or their teardown came)
+        #: scenarios that ran to their end (their teardown came): a run stopped mid-scenario counts only these
         self.decided: set[str] = set()
         self._pending: list[Row] = []  #: finished rows not yet in rows.jsonl (the run folder not yet named)
         self._log: shards.RowLog | None = None
@@ -214,11 +214,11 @@ class ComplianceReport:
                 self.config.stash[SERVICE_INFO] = json.loads(str(value))
         if report.nodeid not in self.rows:
             return
-        if report.when == "call" or (report.when == "setup" and not report.passed) or report.when == "teardown":
+        if report.when == "teardown":  # the scenario ran to its end: its row is final
             self.decided.add(report.nodeid)
-        if report.when == "teardown" and self.directory is not None:
-            self._pending.append(self.rows[report.nodeid])
-            self._flush()
+            if self.directory is not None:
+                self._pending.append(self.rows[report.nodeid])
+                self._flush()
 
     def _flush(self) -> None:
         """Append the finished rows to ``rows.jsonl`` (once the run folder has its name)."""

@@ -43,7 +43,8 @@ def test_the_reference_client_passes_the_whole_catalogue(transport: str) -> None
     report = run_catalogue("python", extra=("--ringside-transport", transport))
     assert report["client"]["transport"] == transport
     summary = report["summary"]
-    bad = {i: v for i, v in verdicts(report).items() if v != "passed"}
+    # passed-late is a pass (on time is a real-time figure, which a loaded machine can miss)
+    bad = {i: v for i, v in verdicts(report).items() if v not in ("passed", "passed-late")}
     assert bad == {}, f"the honest reference client must pass every scenario: {bad}"
     assert summary["total"] == len(collect()), "every scenario of the catalogue ran"
     # how fast it runs is a figure for `make bench`, not a timed test; what is checked here is that the
@@ -69,7 +70,7 @@ def test_the_real_sdk_passes_a_fast_subset() -> None:
     report = run_catalogue("cometchat-js", tags="must and (spec-initiate or spec-accept or spec-end or spec-busy)")
     got = verdicts(report)
     assert len(got) >= 10
-    assert set(got.values()) <= {"passed", "known-failure"}, got
+    assert set(got.values()) <= {"passed", "passed-late", "known-failure"}, got
     known = [r for r in report["scenarios"] if r["verdict"] == "known-failure"]
     # each matched on its observed failure, which the report keeps
     assert all(r["reason"] and r["failure"] and r["knownFailure"]["matched"] for r in known), known
