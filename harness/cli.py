@@ -7,6 +7,7 @@ Every usage error is one line on stderr (``ringside run: --tags: …``) and exit
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn, cast
 
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ringside: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ringside report compare A B | head`: the reader has gone, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return result
 
 

@@ -146,7 +146,7 @@ def test_run_python_must_passes_from_an_empty_directory(installed: Installed) ->
     _check(result, "ringside run --client python --tags must")
     summary = _report(here)["summary"]
     assert summary["total"] > 100
-    assert summary["passed"] == summary["total"], summary
+    assert summary["passed"] + summary["passed_late"] == summary["total"], summary
     assert "ringside: conforms:" in result.stdout
 
 
@@ -166,7 +166,7 @@ def test_features_copies_the_catalogue_out_and_the_copy_runs(installed: Installe
     run = installed.run("ringside", "run", "--features", "x", "--tags", "must and spec-reject", cwd=here)
     _check(run, "ringside run --features x")
     summary = _report(here)["summary"]
-    assert summary["total"] >= 5 and summary["passed"] == summary["total"], summary
+    assert summary["total"] >= 5 and summary["passed"] + summary["passed_late"] == summary["total"], summary
 
 
 def test_serve_runs_with_tls_from_the_users_cache(installed: Installed) -> None:
@@ -215,7 +215,7 @@ def test_cometchat_js_installs_its_npm_packages_into_the_cache_on_first_use(inst
     assert (folder / ".ringside-installed.json").is_file()
     summary = _report(here)["summary"]
     assert summary["failed"] == summary["error"] == 0, summary
-    assert summary["passed"] + summary["known_failure"] == summary["total"] > 0, summary
+    assert summary["passed"] + summary["passed_late"] + summary["known_failure"] == summary["total"] > 0, summary
 
 
 @pytest.mark.node
@@ -229,4 +229,4 @@ def test_cometchat_js_must_passes_from_the_wheel(installed: Installed) -> None:
     _check(result, "ringside run --client cometchat-js --tags must")
     summary = _report(here)["summary"]
     assert summary["failed"] == summary["error"] == 0, summary
-    assert summary["passed"] + summary["known_failure"] == summary["total"] > 100, summary
+    assert summary["passed"] + summary["passed_late"] + summary["known_failure"] == summary["total"] > 100, summary
