@@ -240,7 +240,8 @@ class Edge:
 
     def _respond(self, request: web.BaseRequest, seq: int, reply: Reply, control_path: bool) -> web.Response:
         body = reply.body
-        self._journal_response(request, seq, reply.status, body)
+        encoded = jsoncodec.encode(body)
+        self._journal_response(request, seq, reply.status, encoded)  # kept encoded, decoded when read
         error = body.get("error")
         if error is not None:
             errors = self.hub.stats.errors
@@ -250,7 +251,7 @@ class Edge:
         else:
             origin = request.headers.get("Origin")
             headers = {**_JSON, "Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else _JSON_ANY_ORIGIN
-        return web.Response(status=reply.status, body=jsoncodec.encode(body), headers=headers)
+        return web.Response(status=reply.status, body=encoded, headers=headers)
 
     async def websocket(self, request: web.BaseRequest) -> web.StreamResponse:
         socket = _LingeringWebSocket(autoping=True, max_msg_size=self.hub.config.max_body, timeout=1.0)

@@ -24,7 +24,7 @@ from mockserver.core import Backend, ErrorCode, Outcome, RingsideError
 from mockserver.core.directory import User
 from mockserver.fakes import fake_people
 from mockserver.journal import Journal
-from mockserver.jsoncodec import encode_text
+from mockserver.jsoncodec import encode
 from mockserver.timers import Timer, Timers
 
 Json = dict[str, Any]
@@ -173,7 +173,7 @@ class Hub:
         #: authenticated devices by user, oldest first (a fan-out looks up its recipients, not every socket)
         self._by_uid: dict[str, dict[int, Device]] = {}
         #: the last frame encoded and its text: a frame fanned out to several devices is encoded once
-        self._encoded: tuple[Json | None, str] = (None, "")
+        self._encoded: tuple[Json | None, bytes, str] = (None, b"", "")
         self.outbound_hooks: list[OutboundHook] = []
         #: outbound hooks that can tell whether they would pass every frame unchanged right now
         self._idle_checks: list[tuple[OutboundHook, Callable[[], bool]]] = []
@@ -393,9 +393,10 @@ class Hub:
             if not device.scripted:
                 self._put(device, out)
                 continue
-            self._journal_out(device, out)
+            encoded, data = self._encode(out)
+            self._journal_out(device, out, encoded)
             try:  # an in-process device (a scripted user): it cannot stall
-                await device.peer.send_text(self._text(out))
+                await device.peer.send_text(data)
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
                 self.journal.record("error", where="send", conn=device.conn_id, device=device.resource, error=repr(exc))
 
@@ -408,39 +409,42 @@ class Hub:
         if outbox is not None and len(outbox) >= self.config.send_queue:
             self._evict(device, "queue-full")
             return
-        self._journal_out(device, frame)
-        data = self._text(frame)
+        encoded, data = self._encode(frame)
+        self._journal_out(device, frame, encoded)
         if device.task is not None or outbox or not device.peer.send_now(data):
             self._queue(device, data)
 
-    def _journal_out(self, device: Device, frame: Json) -> None:
-        """Journal a frame sent to ``device`` (a call frame with its session id and status) and count it."""
+    def _journal_out(self, device: Device, frame: Json, encoded: bytes) -> None:
+        """Journal a frame sent to ``device`` (a call frame with its session id and status) and count it.
+        The journal keeps the frame as encoded (decoded when read)."""
         device.frames_sent += 1
         self.stats.frames_out += 1
         try:
             entity = frame["body"]["data"]["entities"]["on"]["entity"]
             sid, status = entity["sessionid"], entity["status"]
         except (KeyError, TypeError):
-            self.journal.record("ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=frame)
+            self.journal.record("ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=encoded)
             return
         self.journal.record(
             "ws.out",
             conn=device.conn_id,
             uid=device.uid,
             device=device.resource,
-            frame=frame,
+            frame=encoded,
             sessionId=sid,
             status=status,
         )
 
-    def _text(self, frame: Json) -> str:
-        """``frame`` as the text of a WebSocket frame: encoded once however many devices it goes to (frames
-        are not changed once sent, so the last one encoded is known by identity)."""
-        encoded_frame, data = self._encoded
+    def _encode(self, frame: Json) -> tuple[bytes, str]:
+        """``frame`` as JSON bytes (for the journal) and as the text of a WebSocket frame: encoded once
+        however many devices it goes to (frames are not changed once sent, so the last one encoded is
+        known by identity)."""
+        encoded_frame, encoded, data = self._encoded
         if frame is not encoded_frame:
-            data = encode_text(frame)  # strict JSON: never NaN
-            self._encoded = (frame, data)
-        return data
+            encoded = encode(frame)  # strict JSON: never NaN
+            data = encoded.decode("utf-8")
+            self._encoded = (frame, encoded, data)
+        return encoded, data
 
     async def disconnect(
         self, device: Device, reason: str, *, code: int = CLOSE_BY_SERVER, after_frames: bool = False

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
+import orjson
 import pytest
 
 from mockserver.clock import VirtualClock
 from mockserver.journal import DEFAULT_CAPACITY, Journal
+from mockserver.redaction import fingerprint
 
 
 def journal_of(capacity: int, count: int, **kwargs) -> Journal:
@@ -57,3 +60,26 @@ def test_the_default_capacity_and_a_useless_one():
         Journal(VirtualClock(), capacity=0)
     empty = Journal(VirtualClock(), capacity=1)
     assert empty.first_seq == 1 and empty.entries() == [] and empty.evicted_after(0) == 0
+
+
+def test_json_recorded_encoded_is_read_decoded_and_redacted(tmp_path):
+    """A frame or reply given as bytes (the JSON as sent) is kept so, and read back decoded, with its
+    credentials fingerprinted, in memory and in the file alike."""
+    reply = {"data": {"uid": "alice", "authToken": "secret-token", "n": [1, 2.5, None]}}
+    frame = {"body": {"data": {"entities": {"on": {"entity": {"sessionid": "s1", "status": "initiated"}}}}}}
+    path = tmp_path / "journal.jsonl"
+    for journal in (Journal(VirtualClock(start=0.0)), Journal(VirtualClock(start=0.0), path=path)):
+        journal.record("http.response", requestSeq=1, method="PUT", path="/me", status=200, body=orjson.dumps(reply))
+        journal.record("ws.out", conn=1, uid="alice", device=None, frame=orjson.dumps(frame), sessionId="s1")
+        if journal.path is None:  # kept encoded until read: nothing in the entries for the collector to walk
+            gc.collect()
+            assert not any(gc.is_tracked(entry) for entry in journal._entries)
+        response, out = journal.entries()
+        hidden = fingerprint("secret-token")
+        assert response["body"] == {"data": {"uid": "alice", "authToken": hidden, "n": [1, 2.5, None]}}
+        assert out["frame"] == frame and out["sessionId"] == "s1"
+        assert journal.entries() == [response, out], "decoded once, read again the same"
+        journal.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["body"]["data"]["authToken"] == fingerprint("secret-token")
+    assert lines[1]["frame"] == frame
