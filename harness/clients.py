@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from harness import js_adapter, resources
+from harness import js_adapter, resources, sdk_versions
 
 if TYPE_CHECKING:
     from adapter_protocol.client import AdapterService
@@ -21,6 +21,11 @@ BUNDLED: Final = {
     "python": "the Python reference client (refclient)",
     "cometchat-js": f"the unmodified {js_adapter.SDK_PACKAGE} in Node (npm packages installed on first use)",
 }
+#: Versioned SDK clients (not run by ``all``): ``cometchat-js@4.0.5``, ``cometchat-pro@3.0.13`` (:mod:`harness.sdk_versions`).
+VERSIONED: Final = {
+    "cometchat-js@VERSION": f"a published {sdk_versions.PACKAGES['cometchat-js']} (4.0.5, latest, all, 4.0.0..4.2.0, a list)",
+    "cometchat-pro@VERSION": f"a published {sdk_versions.PACKAGES['cometchat-pro']} (the v3 line, e.g. 3.0.13)",
+}
 
 
 def bundled() -> dict[str, str]:
@@ -31,12 +36,27 @@ def bundled() -> dict[str, str]:
 def command_for(name: str) -> str:
     """The command for a bundled client; ``python:QUIRK[+QUIRK]`` is the reference client with defects.
 
-    Raises ``ValueError`` for an unknown name, and :class:`harness.js_adapter.InstallError` (a
-    ``ValueError`` too, one line) when the JS adapter's first-use npm install fails.
+    ``cometchat-js@4.0.5`` (``cometchat-pro@3.0.13``, ``cometchat-js@latest``: one version) is the same JS
+    adapter driving that published SDK, installed on first use (:mod:`harness.sdk_versions`).
+
+    Raises ``ValueError`` for an unknown name (:class:`harness.sdk_versions.VersionError` for a version that
+    does not exist), and :class:`harness.js_adapter.InstallError` (a ``ValueError`` too, one line) when a
+    first-use npm install fails.
     """
+    if sdk_versions.is_versioned(name):
+        resolved = sdk_versions.resolve(name)
+        if len(resolved) != 1:
+            raise sdk_versions.VersionError(
+                f"{name} names {len(resolved)} versions: one run each (ringside run does that)"
+            )
+        sdk = sdk_versions.parse_exact(resolved[0])
+        assert sdk is not None
+        package = sdk_versions.sdk_dir(sdk)  # first use: npm install, with its progress
+        command = f"node {shlex.quote(str(js_adapter.adapter_dir() / 'service.js'))}"
+        return command if package is None else f"{command} --sdk {shlex.quote(str(package))}"
     base, _, quirks = name.partition(":")
     if base not in BUNDLED:
-        raise ValueError(f"unknown client {name!r}; bundled: {', '.join(BUNDLED)}")
+        raise ValueError(f"unknown client {name!r}; bundled: {', '.join([*BUNDLED, *VERSIONED])}")
     if quirks and base != "python":
         raise ValueError("only the python reference client has quirks")
     if base == "cometchat-js":
@@ -77,5 +97,6 @@ def in_process_service(name: str) -> AdapterService | None:
 
 
 def known_failures_file(name: str) -> Path | None:
-    """The known-failures list of a bundled client, if it has one."""
-    return resources.known_failures_file(name.partition(":")[0])
+    """The known-failures list of a bundled client, if it has one (one list per SDK package, for all its
+    versions: ``cometchat-js@4.0.5`` → ``cometchat-js.yaml``, whose entries may name the versions they hold for)."""
+    return resources.known_failures_file(name.partition(":")[0].partition("@")[0])

@@ -179,11 +179,11 @@ def _npm_ci(target: Path, log: TextIO) -> None:
     if npm_process.returncode != 0:
         raise InstallError(
             f"cannot install the CometChat JS SDK adapter into {target}: npm ci failed (exit {npm_process.returncode}): "
-            f"{_npm_reason(errors)}"
+            f"{npm_reason(errors)}"
         )
 
 
-def _npm_reason(errors: list[str]) -> str:
+def npm_reason(errors: list[str]) -> str:
     """npm's error output in one line: its code, the first message and where its log is."""
     code = next((e.removeprefix("code ").strip() for e in errors if e.startswith("code ")), None)
     message = next((e for e in errors if e and not e.startswith(_NPM_DETAIL) and "complete log" not in e), None)

@@ -14,6 +14,15 @@ at that step with a message that matches ``failure``. If it fails in any other w
 both the expectation and what was observed; if it passes, the run fails too ("remove it from the list"),
 so the list never goes stale and never hides a new bug behind an old one.
 
+``versions`` (optional) is a semver-style range of the client's versions the entry holds for
+(``">=4.1.0 <4.1.5"``, ``"<4.0.5 || >=4.2.0"``; :func:`harness.sdk_versions.in_range`): one list serves every
+published version of an SDK, and an entry applies only to the versions in its range (the version comes from
+the client's name, ``cometchat-js@4.0.5``; the bare ``cometchat-js`` is the version its adapter pins). An
+entry without ``versions`` applies to every version; a run whose client version is unknown (``--client-cmd``,
+``--client-url``) uses only the entries without a range. Two entries for one scenario may not both apply to
+one version. Staleness is per version: an entry whose range covers a version that passes the scenario fails
+that version's run.
+
 ``observed`` (optional) is the whole failure text seen when the list was last updated. A known failure whose
 failure text now differs from it (ids, numbers and times aside) is still a known failure, flagged
 ``changed`` in the report: it fails the same step the same way, but says something else — worth a look.
@@ -33,6 +42,7 @@ from typing import Any
 import pytest
 import yaml
 
+from harness import sdk_versions
 from harness.clients import known_failures_file
 from harness.report.collect import FAILED_STEP, KNOWN_ENTRY, KNOWN_VERDICT, stable_id
 
@@ -58,6 +68,13 @@ class KnownFailure:
     step: str
     failure: str
     observed: str | None = None
+    versions: str | None = None
+
+    def applies_to(self, version: str | None) -> bool:
+        """Whether the entry holds for the client ``version`` (None: unknown, only entries without a range)."""
+        if self.versions is None:
+            return True
+        return version is not None and sdk_versions.in_range(version, self.versions)
 
     def matches(self, step: str | None, text: str) -> bool:
         """Whether a failure observed at ``step`` with message ``text`` is this known failure."""
@@ -72,7 +89,7 @@ class KnownFailure:
         """The entry as a report row shows it, with the failure text seen this run (``observed``) and whether
         it differs from the one the entry records (never, when it records none)."""
         changed = self.observed is not None and normalise(observed) != normalise(self.observed)
-        return {
+        shown: dict[str, Any] = {
             "reason": self.reason,
             "step": self.step,
             "failure": self.failure,
@@ -81,6 +98,9 @@ class KnownFailure:
             "recorded": self.observed,
             "changed": changed,
         }
+        if self.versions is not None:
+            shown["versions"] = self.versions
+        return shown
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
@@ -98,18 +118,38 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def load(path: Path) -> dict[str, KnownFailure]:
-    """Stable id → entry. Raises ``pytest.UsageError`` with one clear line on a bad file."""
+def load(path: Path, version: str | None = None) -> dict[str, KnownFailure]:
+    """Stable id → the entry that applies to the client ``version`` (see the module doc). Raises
+    ``pytest.UsageError`` with one clear line on a bad file."""
+    entries: dict[str, KnownFailure] = {}
+    for entry in load_all(path):
+        if not entry.applies_to(version):
+            continue
+        if entry.id in entries:
+            raise pytest.UsageError(
+                f"{path}: two entries for {entry.id} apply to version {version}: give them versions ranges that do not overlap"
+            )
+        entries[entry.id] = entry
+    return entries
+
+
+def _read(path: Path) -> list[Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except OSError as exc:
         raise pytest.UsageError(f"cannot read the known-failures file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise pytest.UsageError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    wanted = ("id", "reason", "step", "failure")
     if not isinstance(data, list):
-        raise pytest.UsageError(f"{path}: a known-failures file is a list of {{{', '.join(wanted)}}} entries")
-    entries: dict[str, KnownFailure] = {}
+        raise pytest.UsageError(f"{path}: a known-failures file is a list of {{id, reason, step, failure}} entries")
+    return data
+
+
+def load_all(path: Path) -> list[KnownFailure]:
+    """Every entry of the file, in order, whatever versions it holds for. Raises ``pytest.UsageError``."""
+    data = _read(path)
+    wanted = ("id", "reason", "step", "failure")
+    entries: list[KnownFailure] = []
     for number, entry in enumerate(data, 1):
         missing = [k for k in wanted if not isinstance(entry, dict) or not str(entry.get(k) or "").strip()]
         if missing:
@@ -123,14 +163,31 @@ def load(path: Path) -> dict[str, KnownFailure]:
         observed = entry.get("observed")
         if observed is not None and not isinstance(observed, str):
             raise pytest.UsageError(f"{path}: entry {number} ({entry['id']}): observed is a text, if given")
-        entries[str(entry["id"])] = KnownFailure(
-            id=str(entry["id"]),
-            reason=str(entry["reason"]),
-            step=str(entry["step"]),
-            failure=str(entry["failure"]),
-            observed=observed,
+        versions = entry.get("versions")
+        if versions is not None:
+            try:
+                sdk_versions.check_range(str(versions))
+            except sdk_versions.VersionError as exc:
+                raise pytest.UsageError(f"{path}: entry {number} ({entry['id']}): {exc}") from None
+        entries.append(
+            KnownFailure(
+                id=str(entry["id"]),
+                reason=str(entry["reason"]),
+                step=str(entry["step"]),
+                failure=str(entry["failure"]),
+                observed=observed,
+                versions=None if versions is None else str(versions),
+            )
         )
     return entries
+
+
+def client_version(config: pytest.Config) -> str | None:
+    """The version of the client under test that known-failures ranges are matched against: from a bundled
+    SDK client's name (``cometchat-js@4.0.5``; ``cometchat-js`` is the pinned version), else None."""
+    if config.getoption("ringside_client_cmd") or config.getoption("ringside_client_url"):
+        return None
+    return sdk_versions.version_of(str(config.getoption("ringside_client")))
 
 
 def default_for(config: pytest.Config) -> Path | None:
@@ -191,12 +248,13 @@ _ENTRY_START = re.compile(r"^-\s+id:\s*(?P<id>.+?)\s*$")
 _FIELD = re.compile(r"^(?P<indent>\s+)(?P<key>\w+):")
 
 
-def record_observed(path: Path, observed: dict[str, str]) -> list[str]:
+def record_observed(path: Path, observed: dict[str, str], version: str | None = None) -> list[str]:
     """Write each listed scenario's observed failure text (``observed``: id → text) into the known-failures
-    file ``path`` as its ``observed:`` field, keeping the file's comments and layout (entries written in
-    block style; a file with other entries is rewritten plainly). Returns the ids written. Raises
-    ``pytest.UsageError`` (one line) when the file cannot be read or names none of them."""
-    entries = load(path)
+    file ``path`` as its ``observed:`` field — into the entry that applies to the client ``version`` — keeping
+    the file's comments and layout (entries written in block style; a file with other entries is rewritten
+    plainly). Returns the ids written. Raises ``pytest.UsageError`` (one line) when the file cannot be read or
+    names none of them."""
+    entries = load(path, version)
     wanted = {i: t for i, t in observed.items() if i in entries}
     if not wanted:
         return []
@@ -216,6 +274,9 @@ def record_observed(path: Path, observed: dict[str, str]) -> list[str]:
         while index < len(lines) and (lines[index].startswith((" ", "\t")) and lines[index].strip()):
             block.append(lines[index])
             index += 1
+        if not _block_applies(block, version):  # another version's entry for the same scenario
+            out += block
+            continue
         indent = next((m["indent"] for line in block[1:] if (m := _FIELD.match(line))), "  ")
         kept: list[str] = [block[0]]
         skipping = False
@@ -229,10 +290,20 @@ def record_observed(path: Path, observed: dict[str, str]) -> list[str]:
         out += kept
         done.add(scenario)
     text = "\n".join(out) + "\n"
-    if done != set(wanted) or _reloads_wrong(path, text, wanted):
-        text = _plain_dump(entries, wanted)
+    if done != set(wanted) or _reloads_wrong(text, wanted, version):
+        text = _plain_dump(load_all(path), wanted, version)
     path.write_text(text, encoding="utf-8")
     return sorted(wanted)
+
+
+def _block_applies(block: list[str], version: str | None) -> bool:
+    try:
+        data = yaml.safe_load("\n".join(block))
+    except yaml.YAMLError:
+        return True  # the plain rewrite below checks the result
+    entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+    versions = entry.get("versions")
+    return versions is None or (version is not None and sdk_versions.in_range(version, str(versions)))
 
 
 def _unquote(text: str) -> str:
@@ -240,20 +311,27 @@ def _unquote(text: str) -> str:
     return str(loaded) if loaded is not None else text
 
 
-def _reloads_wrong(path: Path, text: str, wanted: dict[str, str]) -> bool:
+def _reloads_wrong(text: str, wanted: dict[str, str], version: str | None) -> bool:
     try:
         data = yaml.safe_load(text) or []
     except yaml.YAMLError:
         return True
-    got = {str(e.get("id")): e.get("observed") for e in data if isinstance(e, dict)}
+    got = {
+        str(e.get("id")): e.get("observed")
+        for e in data
+        if isinstance(e, dict)
+        and (e.get("versions") is None or (version is not None and sdk_versions.in_range(version, str(e["versions"]))))
+    }
     return any(got.get(i) != t for i, t in wanted.items())
 
 
-def _plain_dump(entries: dict[str, KnownFailure], wanted: dict[str, str]) -> str:
+def _plain_dump(entries: list[KnownFailure], wanted: dict[str, str], version: str | None) -> str:
     data = []
-    for scenario, entry in entries.items():
+    for entry in entries:
         item = {"id": entry.id, "reason": entry.reason, "step": entry.step, "failure": entry.failure}
-        observed = wanted.get(scenario, entry.observed)
+        if entry.versions is not None:
+            item["versions"] = entry.versions
+        observed = wanted.get(entry.id, entry.observed) if entry.applies_to(version) else entry.observed
         if observed is not None:
             item["observed"] = observed
         data.append(item)
@@ -300,8 +378,10 @@ def record_command(args: argparse.Namespace) -> int:
         for row in report["scenarios"]
         if row["verdict"] == "known-failure" and (row.get("knownFailure") or {}).get("observed")
     }
+    name = str(report["client"].get("name") or "")
+    version = None if report["client"].get("command") else sdk_versions.version_of(name)
     try:
-        written = record_observed(target, observed)
+        written = record_observed(target, observed, version)
     except pytest.UsageError as exc:
         print(f"ringside known-failures: {exc}", file=sys.stderr)
         return 2

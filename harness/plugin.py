@@ -108,7 +108,7 @@ def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Any:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     listed = config.getoption("ringside_known_failures") or known_failures.default_for(config)
     if listed is not None:
-        known_failures.apply(items, known_failures.load(listed), source=listed)
+        known_failures.apply(items, known_failures.load(listed, known_failures.client_version(config)), source=listed)
     expression = config.getoption("ringside_tags")
     if expression:
         tags.select(config, items, expression)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import js_adapter
+from harness import js_adapter, sdk_versions
 from harness.clients import bundled, command_for
 from harness.errors import SERVICE_EXIT
 from harness.resources import features_dir
@@ -180,7 +180,7 @@ def check(args: argparse.Namespace, clients: list[str | None]) -> None:
         from harness import known_failures  # noqa: PLC0415
 
         try:
-            known_failures.load(args.known_failures)
+            known_failures.load_all(args.known_failures)
         except pytest.UsageError as exc:
             raise UsageProblem(f"--known-failures: {exc}") from None
     if args.client_url is not None and not args.client_url.startswith(("http://", "https://")):
@@ -191,6 +191,16 @@ def check(args: argparse.Namespace, clients: list[str | None]) -> None:
         args.report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageProblem(f"--report-dir: cannot create {args.report_dir}: {exc.strerror}") from None
+
+
+def _resolve(value: str) -> list[str]:
+    """``--client``'s value → one client name per run (versioned SDK clients expanded to exact versions)."""
+    try:
+        return sdk_versions.resolve(value)
+    except js_adapter.InstallError as exc:  # the registry could not be asked for the versions
+        raise ClientUnavailable(f"--client {value}: {exc}") from None
+    except ValueError as exc:
+        raise UsageProblem(f"--client: {exc}") from None
 
 
 def _check_client(name: str) -> None:
@@ -218,13 +228,13 @@ def run(args: argparse.Namespace) -> int:
     kept dying, 5 the tag filter selected nothing, 130 interrupted (the report of the scenarios so far is
     written, marked incomplete).
     """
-    if args.client_cmd or args.client_url:
-        clients: list[str | None] = [None]
-    elif args.client == "all":
-        clients = list(bundled())
-    else:
-        clients = [args.client]
     try:
+        if args.client_cmd or args.client_url:
+            clients: list[str | None] = [None]
+        elif args.client == "all":
+            clients = list(bundled())
+        else:  # a list, and SDK versions (cometchat-js@4.0.0..4.2.0) one client each
+            clients = list(_resolve(args.client))
         check(args, clients)
     except UsageProblem as exc:
         print(f"ringside: {exc}", file=sys.stderr)

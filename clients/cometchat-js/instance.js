@@ -77,7 +77,24 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** Set by configure() when the instance runs on virtual time. */
 let vclock = null;
 
-const { CometChat } = require('@cometchat/chat-sdk-javascript');
+// The SDK this service was started for (`service.js --sdk DIR`; default: the pinned one), see sdk.js.
+const sdk = require('./sdk');
+
+const { CometChat } = sdk.load();
+const SDK_INFO = sdk.describe();
+
+/**
+ * Shim (sdk.js): CometChat.clearActiveCall() is missing before 4.1 and in 3.x. Calling it then is
+ * the SDK's own failure, named plainly: {code: "NOT_SUPPORTED"} rather than a TypeError.
+ */
+function clearActiveCall() {
+  if (typeof CometChat.clearActiveCall !== 'function') {
+    throw Object.assign(new Error(`CometChat.clearActiveCall() does not exist in ${SDK_INFO.name}@${SDK_INFO.version}`), {
+      code: 'NOT_SUPPORTED',
+    });
+  }
+  CometChat.clearActiveCall();
+}
 
 /**
  * Start-up work that needs no configuration: Node loads its fetch implementation (undici) on the
@@ -389,7 +406,7 @@ const commands = {
   },
 
   async clearActiveCall() {
-    CometChat.clearActiveCall();
+    clearActiveCall();
     return null;
   },
 
@@ -444,12 +461,12 @@ const commands = {
     }
     if (!callSession || !callSession.active) throw new ProtocolError(400, 'BAD_REQUEST', 'no call session is running');
     if (event === 'callEnded') {
-      CometChat.clearActiveCall();
+      clearActiveCall();
       callSession.active = false;
       return null;
     }
     const call = await CometChat.endCall(callSession.sessionId); // a rejection leaves everything as it was
-    CometChat.clearActiveCall();
+    clearActiveCall();
     callSession.active = false;
     return callToJson(call);
   },

@@ -24,7 +24,16 @@ const { Worker } = require('node:worker_threads');
 
 const NAME = 'ringside-cometchat-js';
 const VERSION = require('./package.json').version;
-const SDK_VERSION = require('@cometchat/chat-sdk-javascript/package.json').version;
+
+/**
+ * `--sdk DIR`: the SDK package to drive, another version of it or the v3 package (@cometchat-pro/chat),
+ * installed apart from this adapter (ringside installs one folder per package@version in its cache).
+ * Without it: the version this adapter's package.json pins. The instances read it from
+ * RINGSIDE_SDK_DIR (threads and processes inherit this process' environment); see sdk.js.
+ */
+const SDK_DIR = parseOption(process.argv.slice(2), '--sdk');
+if (SDK_DIR) process.env.RINGSIDE_SDK_DIR = path.resolve(SDK_DIR);
+const sdkInfo = require('./sdk').describe();
 const CAPABILITIES = [
   'group-calls',
   'custom-timeout',
@@ -94,12 +103,17 @@ const CHILD_EXEC_ARGV = ['--liftoff-only', ...EXTRA_NODE_ARGS];
  */
 const THREAD_HEAP_MB = Number(process.env.RINGSIDE_INSTANCE_HEAP_MB || 512);
 
-function parsePort(argv) {
+/** `--name VALUE` or `--name=VALUE` from argv, else null. */
+function parseOption(argv, name) {
   for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--port' && i + 1 < argv.length) return Number(argv[i + 1]);
-    if (argv[i].startsWith('--port=')) return Number(argv[i].slice(7));
+    if (argv[i] === name && i + 1 < argv.length) return argv[i + 1];
+    if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
   }
-  return 0;
+  return null;
+}
+
+function parsePort(argv) {
+  return Number(parseOption(argv, '--port') ?? 0);
 }
 
 class ProtocolError extends Error {
@@ -464,7 +478,7 @@ async function route(req, res) {
         version: VERSION,
         protocolVersion: 1,
         capabilities: CAPABILITIES,
-        sdk: { name: '@cometchat/chat-sdk-javascript', version: SDK_VERSION },
+        sdk: { name: sdkInfo.name, version: sdkInfo.version },
       });
     }
     if (req.method === 'POST') return createInstance(req, res);

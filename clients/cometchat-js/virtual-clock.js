@@ -21,8 +21,8 @@
 const path = require('node:path');
 const FakeTimers = require('@sinonjs/fake-timers');
 
-/** Directory of the SDK bundle; a timer whose direct caller lives here is virtual. */
-const SDK_DIR = path.dirname(require.resolve('@cometchat/chat-sdk-javascript')) + path.sep;
+/** Directory of the SDK package (the one in use, see sdk.js); a timer whose direct caller lives here is virtual. */
+const SDK_DIR = require('./sdk').describe().dir + path.sep;
 
 /** File name of the function that called `fn` (the frame right above it), or null. */
 function callerFileOf(fn) {

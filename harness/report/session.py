@@ -243,6 +243,9 @@ class ComplianceReport:
             "capabilities": sorted(info.get("capabilities", [])),
             "command": target,
             "transport": info.get("transport", "http"),  # in-process: the bundled reference client's fast path
+            **(
+                {"sdk": info["sdk"]} if isinstance(info.get("sdk"), dict) else {}
+            ),  # the SDK package and version it drives
         }
 
     def _meta(self) -> dict[str, Any]:
