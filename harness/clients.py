@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from harness import js_adapter, resources, sdk_versions
 
 if TYPE_CHECKING:
+    import asyncio
+
     from adapter_protocol.client import AdapterService
 
 #: The repository root, for the checkout's own tools (coverage, detection, step docs). An installed
@@ -71,7 +75,9 @@ REFERENCE_SERVICE: Final = "ringside-python-reference"
 TRANSPORTS: Final = ("in-process", "http")
 
 
-def in_process_service(name: str) -> AdapterService | None:
+def in_process_service(
+    name: str, *, loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+) -> AdapterService | None:
     """The bundled reference client's adapter service in this process, for ``python`` and
     ``python:QUIRK[+QUIRK]`` (None for any other client: those only speak HTTP).
 
@@ -88,12 +94,32 @@ def in_process_service(name: str) -> AdapterService | None:
     from refclient.faults import Quirks  # noqa: PLC0415
     from refclient.inprocess import URL, InProcessService  # noqa: PLC0415
 
-    service = InProcessService(Quirks.parse(quirks.replace("+", ",")) if quirks else None)
+    service = InProcessService(Quirks.parse(quirks.replace("+", ",")) if quirks else None, loop_factory=loop_factory)
     try:
         return AdapterService.attach(URL, transport=service.request, closer=service.close)
     except Exception:
         service.close()
         raise
+
+
+#: ``--ringside-loop``: the event loops the harness runs the mock server and an in-process client on.
+LOOPS: Final = ("auto", "asyncio", "uvloop")
+
+
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop factory ``--ringside-loop`` asks for (None: asyncio's own). ``auto`` is uvloop when it
+    is installed (``pip install 'ringside[fast]'``, as ``ringside serve --loop auto``), else asyncio's;
+    ``uvloop`` raises ``ValueError`` (one line) when it is not installed."""
+    if choice == "asyncio":
+        return None
+    try:
+        uvloop = importlib.import_module("uvloop")  # optional: ringside[fast]
+    except ImportError:
+        if choice == "auto":
+            return None
+        raise ValueError("--ringside-loop uvloop: uvloop is not installed (pip install 'ringside[fast]')") from None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def known_failures_file(name: str) -> Path | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from adapter_protocol.client import AdapterService, ServiceStartError
-from harness.clients import REFERENCE_SERVICE, command_for, in_process_service
+from harness.clients import REFERENCE_SERVICE, command_for, in_process_service, loop_factory
 from harness.errors import SERVICE_EXIT, AdapterError
 from harness.report.collect import SERVICE_INFO
 from harness.report.session import required_capabilities
@@ -30,10 +30,12 @@ def ringside_server_config(pytestconfig: pytest.Config) -> ServerConfig:
 
 
 @pytest.fixture(scope="session")
-def ringside_server(ringside_server_config: ServerConfig) -> Iterator[MockServer]:
+def ringside_server(ringside_server_config: ServerConfig, pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The mock server, on its own loop thread, for the whole session (with TLS, also a plain-HTTP
-    listener: one server, one state, for the scenarios that are not about TLS; see :func:`scenario_tls`)."""
-    with MockServer(ringside_server_config, plain_listener=True) as server:
+    listener: one server, one state, for the scenarios that are not about TLS; see :func:`scenario_tls`), on
+    the event loop ``--ringside-loop`` names (uvloop when installed)."""
+    loop = loop_factory(pytestconfig.getoption("ringside_loop", default="asyncio"))
+    with MockServer(ringside_server_config, plain_listener=True, loop_factory=loop) as server:
         yield server
 
 
@@ -49,7 +51,9 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
     try:
         local = None
         if not (url or command) and pytestconfig.getoption("ringside_transport") == "in-process":
-            local = in_process_service(name)
+            local = in_process_service(
+                name, loop_factory=loop_factory(pytestconfig.getoption("ringside_loop", default="asyncio"))
+            )
         if local is not None:
             service = local
         elif url:

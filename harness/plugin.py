@@ -42,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "robustness; the others over its plain-HTTP listener); auto (default): wire for the bundled python "
         "client, always for any other",
     )
+    group.addoption(
+        "--ringside-loop",
+        default="auto",
+        choices=("auto", "asyncio", "uvloop"),
+        help="event loop of the mock server and the in-process python client: uvloop, asyncio, or auto "
+        "(default): uvloop if installed",
+    )
     group.addoption("--ringside-client-cmd", default=None, help="command that starts the client's test service")
     group.addoption("--ringside-client-url", default=None, help="URL of a running test service")
     group.addoption(

@@ -31,11 +31,17 @@ class MockServer:
     """Start with :meth:`start`, stop with :meth:`stop` (or use it as a context manager)."""
 
     def __init__(
-        self, config: ServerConfig | None = None, *, clock: Clock | None = None, plain_listener: bool = False
+        self,
+        config: ServerConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        plain_listener: bool = False,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
     ) -> None:
         self.config = config or ServerConfig()
         self.clock = clock or parse_clock(self.config.clock)
-        self._loop = asyncio.new_event_loop()
+        #: ``loop_factory``: the event loop to run on (e.g. ``uvloop.new_event_loop``); asyncio's by default
+        self._loop = (loop_factory or asyncio.new_event_loop)()
         self._thread = threading.Thread(target=self._loop.run_forever, name="ringside-mock", daemon=True)
         self._server: RunningServer | None = None
         #: with TLS on, also listen in plain HTTP on a port of its own (same server, same state): for

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
@@ -45,8 +45,11 @@ CLOSE_DEADLINE = 10.0
 class InProcessService:
     """refclient's adapter service on its own loop thread; :meth:`request` is the adapter protocol's HTTP."""
 
-    def __init__(self, quirks: Quirks | None = None) -> None:
-        self._loop = asyncio.new_event_loop()
+    def __init__(
+        self, quirks: Quirks | None = None, *, loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    ) -> None:
+        #: ``loop_factory``: the event loop the service runs on (e.g. ``uvloop.new_event_loop``); asyncio's by default
+        self._loop = (loop_factory or asyncio.new_event_loop)()
         self._thread = threading.Thread(target=self._loop.run_forever, name="refclient-in-process", daemon=True)
         self._thread.start()
         self._service: AdapterService = self._run(self._make(quirks or Quirks()), CLOSE_DEADLINE)
