@@ -313,3 +313,16 @@ def test_recording_observed_texts_keeps_the_lists_comments(tmp_path: Path) -> No
     flow.write_text("- {id: V-001, reason: r, step: s, failure: f}\n")
     assert known_failures.record_observed(flow, {"V-001": "seen"}) == ["V-001"]
     assert known_failures.load(flow)["V-001"].observed == "seen"
+
+
+def test_ringside_run_passes_strict_and_the_latency_budget_to_pytest() -> None:
+    from harness import runner  # noqa: PLC0415 - the runner's own module, only here
+
+    def argv(*words: str) -> list[str]:
+        return runner.pytest_args(cli.parser("run")[0].parse_args(["run", *words]), "python")
+
+    plain = argv()
+    assert "--ringside-strict" not in plain and "--ringside-latency-budget" not in plain
+    both = argv("--strict", "--latency-budget", "75.5")
+    assert "--ringside-strict" in both
+    assert both[both.index("--ringside-latency-budget") + 1] == "75.5"
