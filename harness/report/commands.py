@@ -169,8 +169,8 @@ def compare_text(result: Json, a: Path, b: Path) -> list[str]:
 
 def compare_command(args: argparse.Namespace) -> int:
     try:
-        a = shards.load_report(args.a)
-        b = shards.load_report(args.b)
+        a = shards.load_any(args.a)
+        b = shards.load_any(args.b)
         result = compare(a, b)
     except ShardError as exc:
         return _fail(str(exc))
@@ -298,7 +298,7 @@ def _md(text: str) -> str:
 
 def summary_command(args: argparse.Namespace) -> int:
     try:
-        report = shards.load_report(args.report)
+        report = shards.load_any(args.report)
         text = summary_markdown(report)
     except ShardError as exc:
         return _fail(str(exc))
@@ -356,7 +356,7 @@ def badge_svg(label: str, value: str, colour: str) -> str:
 
 def badge_command(args: argparse.Namespace) -> int:
     try:
-        report = shards.load_report(args.report)
+        report = shards.load_any(args.report)
         value, key = badge_figure(report)
     except ShardError as exc:
         return _fail(str(exc))

@@ -172,6 +172,17 @@ def _rows_shard(folder: Path) -> Shard:
     )
 
 
+def load_any(path: Path) -> Json:
+    """A report: a report.json (or a folder's), else the report of a killed run's rows (``complete: false``)."""
+    try:
+        return load_report(path)
+    except ShardError:
+        folder = path / "latest" if (path / "latest" / ROWS_FILE).is_file() else path
+        if not (folder / ROWS_FILE).is_file():
+            raise
+        return merge([load_shard(folder)])
+
+
 def _identity(client: Json) -> tuple[Any, ...]:
     return (client.get("name"), client.get("service"), client.get("version"))
 

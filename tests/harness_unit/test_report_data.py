@@ -326,3 +326,21 @@ def test_ringside_run_passes_strict_and_the_latency_budget_to_pytest() -> None:
     both = argv("--strict", "--latency-budget", "75.5")
     assert "--ringside-strict" in both
     assert both[both.index("--ringside-latency-budget") + 1] == "75.5"
+
+
+def test_a_killed_runs_rows_can_be_summarised_and_compared(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "20261203T000000Z-python"
+    log = shards.RowLog(folder)
+    log.start({"client": CLIENT, "startedAt": 1.0, "latencyBudgetMs": 250, "scenarios": 3})
+    for r in ROWS[:2]:
+        log.append(r)
+    with (folder / shards.ROWS_FILE).open("a") as out:
+        out.write('{"id": "half a line')  # the line being written when the run was killed
+    report = shards.load_any(folder)
+    assert report["complete"] is False and [r["id"] for r in report["scenarios"]] == ["ACC-001", "ACC-002"]
+    assert validate("report/report", report) == []
+    assert report_cli(["summary", str(folder)]) == 0
+    assert "> ⚠️ incomplete run: the rows so far" in capsys.readouterr().out
+    compliance.write_files(report_of(ROWS[:2]), tmp_path / "full")
+    assert report_cli(["compare", str(tmp_path / "full"), str(folder)]) == 0
+    assert "0 changed, 2 unchanged; no regression" in capsys.readouterr().out
