@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from harness import js_adapter, sdk_versions
@@ -30,7 +31,13 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     """``ringside run``."""
     p = sub.add_parser("run", help="run the conformance suite against a client", description=__doc__)
     target = p.add_mutually_exclusive_group()
-    target.add_argument("--client", default="python", help="bundled client name, or 'all' (default python)")
+    target.add_argument(
+        "--client",
+        default="python",
+        help="bundled client name, 'all', a published SDK version (cometchat-js@4.0.5, cometchat-js@latest, "
+        "cometchat-pro@3.0.13), a range or all of them (cometchat-js@4.0.0..4.2.0, cometchat-js@all), or a comma "
+        "list of any of these (default python)",
+    )
     target.add_argument("--client-cmd", help="command that starts your test service (gets --port 0)")
     target.add_argument("--client-url", help="URL of your running test service")
     p.add_argument(
@@ -79,6 +86,15 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="run the scenarios in N processes (or 'auto': one per CPU) with pytest-xdist, each with its own "
         "mock server and test service; one report",
     )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        metavar="N",
+        type=_jobs,
+        default=1,
+        help="with several clients (a list, SDK versions such as cometchat-js@4.0.0..4.2.0 or @all, or 'all'): "
+        "run N of them at a time, each with its own mock server (default 1; 'auto': one per CPU)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's own output instead of ringside's console")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="anything after -- goes to pytest")
     p.set_defaults(func=run)
@@ -92,6 +108,14 @@ def _budget(text: str) -> float:
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"wants milliseconds (0 or more), not {text!r}")
     return value
+
+
+def _jobs(text: str) -> int:
+    if text == "auto":
+        return os.cpu_count() or 1
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"wants a number of clients at a time (1 or more) or 'auto', not {text!r}")
 
 
 def _workers(text: str) -> str:
@@ -242,6 +266,8 @@ def run(args: argparse.Namespace) -> int:
     except ClientUnavailable as exc:
         print(f"ringside: {exc}", file=sys.stderr)
         return SERVICE_EXIT
+    if len(clients) > 1:
+        return _run_many(args, [client for client in clients if client])
     worst = 0
     results: list[tuple[str, int, Path | None]] = []
     for client in clients:
@@ -258,16 +284,116 @@ def run(args: argparse.Namespace) -> int:
             return INTERRUPTED
         results.append((str(label), code, after if after != before else None))
         worst = max(worst, code)
-    if len(results) > 1:
-        print("\nringside: summary")
-        for label, code, report in results:
-            print(f"  {label:20} {_counts(report)}  {'ok' if code == 0 else f'exit {code}'}  {report or ''}")
-        written = [report for _, _, report in results if report is not None]
-        if len(written) > 1:
-            from harness.report import matrix  # noqa: PLC0415 - imported on use (see the note at the top)
-
-            print(f"  side by side: {matrix.write(written, args.report_dir) / 'matrix.html'}")
     return worst
+
+
+def client_folder(client: str) -> str:
+    """The folder of one client's runs in a several-client run's report directory (``cometchat-js@4.0.5``)."""
+    return client.replace(":", "_").replace("/", "_")
+
+
+def _run_many(args: argparse.Namespace, clients: list[str]) -> int:
+    """Several clients (``--client all``, SDK versions, a list): one pytest per client, each with its own mock
+    server and test service, ``-j`` at a time, each client's runs in ``<report dir>/<client>/`` (its own
+    ``latest``, so each compares with its own previous run); then the matrix of all of them.
+
+    With ``-j 1`` each run's console is shown as it goes; in parallel each goes to ``<client>/console.log``
+    and one line per client is printed when it ends."""
+    jobs = max(1, int(getattr(args, "jobs", 1) or 1))
+    plan = [(client, args.report_dir / client_folder(client)) for client in clients]
+    commands: dict[str, list[str]] = {}
+    for client, directory in plan:
+        directory.mkdir(parents=True, exist_ok=True)
+        own = argparse.Namespace(**{**vars(args), "report_dir": directory})
+        commands[client] = [sys.executable, "-m", "pytest", *pytest_args(own, client)]
+    before = {client: _latest(directory) for client, directory in plan}
+    if jobs == 1:
+        codes: dict[str, int] = {}
+        for client, _ in plan:
+            print(f"ringside: running the conformance suite against {client}", flush=True)
+            codes[client] = _run_pytest(commands[client])
+            if codes[client] == INTERRUPTED:
+                break
+    else:
+        print(f"ringside: {len(plan)} clients, {jobs} at a time (each run's console: <client>/console.log)", flush=True)
+        codes = _run_parallel(commands, {c: d / "console.log" for c, d in plan}, jobs)
+    results: list[tuple[str, int, Path | None]] = []
+    for client, directory in plan:
+        after = _latest(directory)
+        if client in codes:
+            results.append((client, codes[client], after if after != before[client] else None))
+    interrupted = any(code == INTERRUPTED for _, code, _ in results) or len(results) < len(plan)
+    width = max(len(client) for client in clients)
+    print("\nringside: summary" + (" (interrupted)" if interrupted else ""))
+    for label, code, report in results:
+        print(f"  {label:{width}}  {_counts(report)}  {'ok' if code == 0 else f'exit {code}'}  {report or ''}")
+    written = [report for _, _, report in results if report is not None]
+    if len(written) > 1:
+        from harness.report import matrix  # noqa: PLC0415 - imported on use (see the note at the top)
+
+        print(f"  side by side: {matrix.write(written, args.report_dir) / 'matrix.html'}")
+    if interrupted:
+        return INTERRUPTED
+    return max((code for _, code, _ in results), default=0)
+
+
+def _run_parallel(commands: dict[str, list[str]], logs: dict[str, Path], jobs: int) -> dict[str, int]:
+    """Run the pytest commands ``jobs`` at a time, each one's output into its log; client → exit status.
+
+    Ctrl-C reaches every running pytest from the terminal (same process group); SIGTERM is passed on to
+    each. Either way the runs still going write their incomplete reports, and no new one starts."""
+    waiting = list(commands)
+    running: dict[str, subprocess.Popen[bytes]] = {}
+    codes: dict[str, int] = {}
+    stopping = False
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def forward(signum: int, frame: object) -> None:
+        for process in running.values():
+            process.send_signal(signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, forward)
+    try:
+        while waiting or running:
+            try:
+                while waiting and len(running) < jobs and not stopping:
+                    client = waiting.pop(0)
+                    with logs[client].open("wb") as log:
+                        running[client] = subprocess.Popen(
+                            commands[client], env=pytest_env(), stdout=log, stderr=subprocess.STDOUT
+                        )
+                if stopping and not running:
+                    break
+                for client, process in list(running.items()):
+                    code = process.poll()
+                    if code is None:
+                        continue
+                    del running[client]
+                    codes[client] = INTERRUPTED if stopping and code != 0 else code
+                    status = "ok" if code == 0 else f"exit {code}"
+                    print(f"ringside: {client}: {_counts(_latest(logs[client].parent))}  {status}", flush=True)
+                time.sleep(0.2)
+            except KeyboardInterrupt:
+                if stopping:  # a second Ctrl-C: stop now
+                    for process in running.values():
+                        process.kill()
+                    raise
+                stopping = True
+                waiting.clear()
+                deadline = time.monotonic() + INTERRUPT_GRACE
+                for process in running.values():
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    finally:
+        for process in running.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
+    return codes
 
 
 #: Exit status of a run stopped by Ctrl-C (or SIGTERM).
