@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 JS_DIR := clients/cometchat-js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
 
-.PHONY: test conformance bench soak fuzz flake-check lint typecheck unit clean serve wheel-check
+.PHONY: test conformance bench soak fuzz flake-check lint typecheck unit clean serve wheel-check sdks sdk-conformance
 
 $(PY_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,7 +18,14 @@ $(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(PY_STAMP) $(JS_STAMP)
+## Published SDK versions make test runs besides the pinned one (tests/node/test_sdk_version_matrix.py),
+## installed into the user cache as `ringside run --client cometchat-js@4.0.0` would on first use; nothing
+## to do once there, so make test needs no network after set-up.
+TEST_SDKS := cometchat-js@4.0.0
+sdks: $(PY_STAMP) $(JS_STAMP)
+	$(BIN)/python -m harness.sdk_versions install $(TEST_SDKS)
+
+setup: $(PY_STAMP) $(JS_STAMP) sdks
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
@@ -28,7 +35,7 @@ typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
 ## The project's own tests: lint, types, unit, integration, plugin, real SDK, browser.
-test: $(PY_STAMP) $(JS_STAMP) lint typecheck
+test: $(PY_STAMP) $(JS_STAMP) sdks lint typecheck
 	$(BIN)/pytest -q -n 2
 
 ## The conformance suite against the bundled clients; the report lands in reports/.
@@ -40,6 +47,17 @@ conformance: $(PY_STAMP) $(JS_STAMP)
 ## of it but the full JS run (about two minutes).
 wheel-check: $(PY_STAMP)
 	RINGSIDE_WHEEL_FULL=1 $(BIN)/pytest -q -m wheel tests/packaging
+
+## docs/sdk-conformance.md: every published @cometchat/chat-sdk-javascript 4.x and @cometchat-pro/chat@3.0.13
+## through the whole catalogue, two at a time (about 25 minutes on 2 free cores), then the page from their
+## reports. The run exits 1 when a version fails a scenario; only a worse status (2 bad option, 3 install
+## or start failure, 130 interrupted) stops the page from being written.
+SDK_CLIENTS ?= cometchat-js@all,cometchat-pro@3.0.13
+SDK_JOBS ?= 2
+sdk-conformance: $(PY_STAMP) $(JS_STAMP)
+	$(BIN)/ringside run --client $(SDK_CLIENTS) -j $(SDK_JOBS) --report-dir reports/sdk; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status
+	$(BIN)/python -m harness.sdk_conformance reports/sdk -o docs/sdk-conformance.md
 
 ## Fuzzing, long (make test runs the short versions; docs/reliability.md#fuzzing): schemathesis at 1,000
 ## cases per operation with its coverage phase, 300 stateful runs of 60 steps, 3,000 hostile WebSocket frames,

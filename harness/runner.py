@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -331,7 +332,8 @@ def _run_many(args: argparse.Namespace, clients: list[str]) -> int:
     if len(written) > 1:
         from harness.report import matrix  # noqa: PLC0415 - imported on use (see the note at the top)
 
-        print(f"  side by side: {matrix.write(written, args.report_dir) / 'matrix.html'}")
+        command = shlex.join(["ringside", *sys.argv[1:]])
+        print(f"  side by side: {matrix.write(written, args.report_dir, command=command) / 'matrix.html'}")
     if interrupted:
         return INTERRUPTED
     return max((code for _, code, _ in results), default=0)

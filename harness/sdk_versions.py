@@ -369,3 +369,31 @@ def _npm_reason(output: str) -> str:
 def _no_such(output: str) -> bool:
     """Whether npm said the version (ETARGET) or the package (E404) does not exist."""
     return any(f"code {code}" in output for code in ("ETARGET", "E404"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m harness.sdk_versions install NAME…``: install SDK versions into the cache now (``make setup``
+    does it for the version ``make test`` runs besides the pinned one); nothing to do for one already there."""
+    import argparse  # noqa: PLC0415 - only for this entry point
+
+    parser = argparse.ArgumentParser(prog="python -m harness.sdk_versions", description=main.__doc__)
+    parser.add_argument("action", choices=("install",))
+    parser.add_argument("clients", nargs="+", help="e.g. cometchat-js@4.0.0 cometchat-pro@3.0.13")
+    args = parser.parse_args(argv)
+    try:
+        for value in args.clients:
+            for name in resolve(value):
+                sdk = parse_exact(name)
+                if sdk is None:
+                    raise VersionError(
+                        f"{name} is not a published SDK version (cometchat-js@4.0.5, cometchat-pro@3.0.13)"
+                    )
+                sdk_dir(sdk)
+    except ValueError as exc:  # VersionError, js_adapter.InstallError: one line each
+        print(f"ringside: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, VersionError) else 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

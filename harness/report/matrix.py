@@ -112,6 +112,20 @@ def build(reports: list[Json]) -> Json:
         "kind": "versions" if versions else "clients",
         "clients": clients,
         "summaries": {c: r["summary"] for c, r in zip(clients, reports, strict=True)},
+        "runs": {
+            c: {
+                "startedAt": r.get("startedAt"),
+                "finishedAt": r.get("finishedAt"),
+                "complete": r.get("complete", True),
+                "tool": (r.get("tool") or {}).get("version"),
+                "assessment": (r.get("assessment") or {}).get("statement"),
+                "tiers": {
+                    tier: {k: v for k, v in counts.items() if k != "statement"}
+                    for tier, counts in ((r.get("compliance") or {}).get("tiers") or {}).items()
+                },
+            }
+            for c, r in zip(clients, reports, strict=True)
+        },
         "scenarios": ordered,
     }
     if versions:
@@ -234,10 +248,13 @@ def _cell(
     return f"<td class='v'{hover} style='background:{VERDICT_COLOURS.get(verdict, '#57606a')}'>{text}</td>"
 
 
-def write(report_dirs: list[Path], directory: Path) -> Path:
-    """Read each run's report.json, write the matrix in ``directory``, point ``latest-matrix`` at it."""
+def write(report_dirs: list[Path], directory: Path, *, command: str | None = None) -> Path:
+    """Read each run's report.json, write the matrix in ``directory``, point ``latest-matrix`` at it;
+    ``command``: the command line that made the runs (recorded in matrix.json)."""
     reports = [json.loads((d / "report.json").read_text(encoding="utf-8")) for d in report_dirs]
     matrix = build(reports)
+    if command:
+        matrix["command"] = command
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(RealClock().now()))
     out = directory / f"{stamp}-matrix"
     out.mkdir(parents=True, exist_ok=True)
