@@ -8,6 +8,7 @@ process, or pytest-xdist's controller, which gets the rows from the workers) wri
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -94,6 +95,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # what pytest_collection_finish freezes is given back when the session ends, so a process that goes on
+    # (pytester, an IDE) keeps collecting it; registered now, before pytest's unraisable-exception plugin
+    # registers its gc pass, it runs after that pass (cleanups run last in, first out)
+    config.add_cleanup(gc.unfreeze)
     config.addinivalue_line("markers", "ringside_tag(tag): a Gherkin tag of a ringside scenario")
     steplookup.install(config)  # pytest-bdd's step lookup, remembered per step text (harness/steplookup.py)
     config.pluginmanager.register(importlib.import_module("harness.fixtures"), "ringside-fixtures")
@@ -119,6 +124,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     expression = config.getoption("ringside_tags")
     if expression:
         tags.select(config, items, expression)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists once the scenarios are collected (modules, step library, pytest's items) lives until the
+    run ends: collect once, then move it out of the garbage collector's sight (``gc.freeze``), so the full
+    collections during and after the run (pytest's own at exit) walk only what scenarios make."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)
