@@ -84,7 +84,7 @@ const { CometChat } = sdk.load();
 const SDK_INFO = sdk.describe();
 
 /**
- * Shim (sdk.js): CometChat.clearActiveCall() is missing before 4.1 and in 3.x. Calling it then is
+ * Shim (sdk.js): CometChat.clearActiveCall() is missing in 4.0.0 … 4.0.7 and in 3.x. Calling it then is
  * the SDK's own failure, named plainly: {code: "NOT_SUPPORTED"} rather than a TypeError.
  */
 function clearActiveCall() {

@@ -13,7 +13,7 @@
  *
  * | shim                | versions               | why |
  * |---------------------|------------------------|-----|
- * | `clearActiveCall`   | < 4.1.0, 3.x           | `CometChat.clearActiveCall()` does not exist there: the command answers the SDK-level error `NOT_SUPPORTED`, so scenarios that need it fail with that reason |
+ * | `clearActiveCall`   | 4.0.0 … 4.0.7, 3.x     | `CometChat.clearActiveCall()` does not exist there: the command answers the SDK-level error `NOT_SUPPORTED`, so scenarios that need it fail with that reason |
  */
 
 const path = require('node:path');
