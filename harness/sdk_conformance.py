@@ -58,6 +58,11 @@ def load_reports(directory: Path) -> tuple[list[Json], list[str]]:
     return reports, missing
 
 
+def matrix_mod_folder(report: Json) -> str:
+    """The client folder a report came from (``ringside run`` names it after the client)."""
+    return str(report["client"]["name"]).replace(":", "_").replace("/", "_")
+
+
 def ranges(clients: list[str], chosen: set[str], labels: dict[str, str]) -> str:
     """``chosen`` columns as runs of neighbouring versions: ``4.0.0 to 4.0.13, 4.2.0``."""
     runs: list[list[str]] = []
@@ -199,15 +204,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reports", type=Path, help="the report directory of the run (reports/sdk)")
     parser.add_argument("-o", "--output", type=Path, help="the Markdown file (default: stdout)")
     parser.add_argument("--command", help="the command to name (default: the one the run recorded, else make's)")
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help="also write matrix.json and matrix.html (<reports>/<stamp>-matrix, latest-matrix) from the same reports: "
+        "for versions run apart, e.g. one CI job each",
+    )
     args = parser.parse_args(argv)
     if not args.reports.is_dir():
         print(f"ringside: no such report directory: {args.reports}", file=sys.stderr)
         return 2
     reports, missing = load_reports(args.reports)
+    folders = [args.reports / matrix_mod_folder(r) for r in reports]
     if not reports:
         print(f"ringside: no client report under {args.reports} (<client>/latest/report.json)", file=sys.stderr)
         return 2
     built = matrix_mod.build(reports)
+    if args.matrix:
+        written = matrix_mod.write([folder / "latest" for folder in folders], args.reports)
+        print(f"ringside: wrote {written / 'matrix.html'}")
     recorded = args.reports / "latest-matrix" / "matrix.json"
     command = args.command or COMMAND
     if args.command is None and recorded.is_file():
