@@ -9,14 +9,16 @@
  * installed apart from this adapter (ringside: <user cache>/sdks/<package>@<version>/). Without it,
  * the version this adapter's package.json pins, from its own node_modules.
  *
- * Shims (each keyed on what the loaded SDK has, not on its version number):
+ * Shims (each keyed on what the loaded SDK has, not on its version number; `probe()` finds out):
  *
- * | shim                | versions               | why |
+ * | shim                | versions               | what the adapter does |
  * |---------------------|------------------------|-----|
- * | `clearActiveCall`   | 4.0.0 … 4.0.7, 3.x     | `CometChat.clearActiveCall()` does not exist there: the command answers the SDK-level error `NOT_SUPPORTED`, so scenarios that need it fail with that reason |
+ * | no `clearActiveCall`| 4.0.0 … 4.0.7, 3.x     | capabilities `active-call` and `call-session` are not declared (the protocol's `active-call` is getActiveCall *and* clearActiveCall; the spec's session handlers call clearActiveCall), so their scenarios are skipped as not applicable; the command itself answers the SDK-level error `NOT_SUPPORTED` |
+ * | no ring timeout     | 4.0.0 … 4.1.7, 3.x     | `CometChat.initiateCall(call)` takes no timeout argument: capability `custom-timeout` is not declared |
  */
 
 const path = require('node:path');
+const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
 
 const DEFAULT_PACKAGE = '@cometchat/chat-sdk-javascript';
 
@@ -38,4 +40,45 @@ function load() {
   return require(sdkDir());
 }
 
-module.exports = { describe, load };
+/** What the loaded SDK has, as the shims need it: {clearActiveCall, initiateCallTimeout}. */
+function features(CometChat) {
+  return {
+    clearActiveCall: typeof CometChat.clearActiveCall === 'function',
+    // The minified `initiateCall=function(call, timeout)` has length 2; without the parameter, 1.
+    initiateCallTimeout: typeof CometChat.initiateCall === 'function' && CometChat.initiateCall.length >= 2,
+  };
+}
+
+/**
+ * features() of the SDK in use, found in a worker thread of its own (the bundle needs the browser
+ * globals, which the service's own realm must not get). Resolves {clearActiveCall, initiateCallTimeout}.
+ */
+function probe() {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(__filename, { workerData: { ringsideProbe: true }, env: process.env });
+    worker.once('message', (found) => {
+      resolve(found);
+      worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`SDK probe exited (${code}) before answering`)));
+  });
+}
+
+/** Capabilities of the full adapter, less what the loaded SDK lacks (see the shims above). */
+function capabilitiesFor(all, found) {
+  const lacking = new Set();
+  if (!found.clearActiveCall) {
+    lacking.add('active-call');
+    lacking.add('call-session');
+  }
+  if (!found.initiateCallTimeout) lacking.add('custom-timeout');
+  return all.filter((c) => !lacking.has(c));
+}
+
+if (!isMainThread && workerData && workerData.ringsideProbe) {
+  require('./polyfill').install();
+  parentPort.postMessage(features(load().CometChat));
+}
+
+module.exports = { describe, load, features, probe, capabilitiesFor };

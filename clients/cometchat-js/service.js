@@ -33,8 +33,11 @@ const VERSION = require('./package.json').version;
  */
 const SDK_DIR = parseOption(process.argv.slice(2), '--sdk');
 if (SDK_DIR) process.env.RINGSIDE_SDK_DIR = path.resolve(SDK_DIR);
-const sdkInfo = require('./sdk').describe();
-const CAPABILITIES = [
+const sdk = require('./sdk');
+
+const sdkInfo = sdk.describe();
+/** Every capability of the adapter; an SDK that lacks an API declares fewer (sdk.js, `capabilitiesFor`). */
+const ALL_CAPABILITIES = [
   'group-calls',
   'custom-timeout',
   'multi-device',
@@ -477,7 +480,7 @@ async function route(req, res) {
         name: NAME,
         version: VERSION,
         protocolVersion: 1,
-        capabilities: CAPABILITIES,
+        capabilities,
         sdk: { name: sdkInfo.name, version: sdkInfo.version },
       });
     }
@@ -543,8 +546,24 @@ process.on('exit', () => {
   flushTrace();
 });
 
-server.listen(parsePort(process.argv.slice(2)), '127.0.0.1', () => {
-  const { port } = server.address();
-  baseUrl = `http://127.0.0.1:${port}`;
-  process.stdout.write(`ringside-adapter: listening on ${baseUrl}\n`);
+/** What `GET /` declares: all of ALL_CAPABILITIES for the pinned SDK, fewer for one that lacks an API. */
+let capabilities = ALL_CAPABILITIES;
+
+async function main() {
+  if (SDK_DIR) {
+    // Another version: find out what its API has before declaring anything (a worker thread, ~0.2 s).
+    const found = await sdk.probe();
+    capabilities = sdk.capabilitiesFor(ALL_CAPABILITIES, found);
+    process.stderr.write(`[service] ${sdkInfo.name}@${sdkInfo.version}: ${JSON.stringify(found)}; capabilities ${capabilities.join(', ')}\n`);
+  }
+  server.listen(parsePort(process.argv.slice(2)), '127.0.0.1', () => {
+    const { port } = server.address();
+    baseUrl = `http://127.0.0.1:${port}`;
+    process.stdout.write(`ringside-adapter: listening on ${baseUrl}\n`);
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(`[service] cannot start: ${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
 });
