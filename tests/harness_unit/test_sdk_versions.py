@@ -147,3 +147,84 @@ def test_record_writes_into_the_entry_of_the_reports_version(tmp_path: Path) -> 
     entries = known_failures.load_all(path)
     assert [e.observed for e in entries] == [None, "seen on 4.1.5", None]
     assert [e.versions for e in entries] == ["<4.1.0", ">=4.1.0 <4.2.0", None]
+
+
+FAKE_NPM = """#!/bin/sh
+echo "$*" >> "$FAKE_NPM_LOG"
+case "$FAKE_NPM_MODE" in
+  missing) echo "npm error code ETARGET"; echo "npm error notarget No matching version found for $5"; exit 1 ;;
+  offline) echo "npm error code ECONNREFUSED"; echo "npm error request to https://registry.example failed"; exit 1 ;;
+esac
+if [ "$1" = view ]; then echo '["4.0.0", "4.1.0-beta1", "4.2.0"]'; exit 0; fi
+# npm install --no-audit --no-fund --no-save --loglevel=http --prefix DIR PACKAGE@VERSION
+dir="$7"; spec="$8"; version="${spec##*@}"; package="${spec%@*}"
+mkdir -p "$dir/node_modules/$package"
+echo "{\\"name\\": \\"$package\\", \\"version\\": \\"$version\\"}" > "$dir/node_modules/$package/package.json"
+echo "npm http fetch GET 200 https://registry.example/$package 3ms"
+echo "added 1 package in 10ms"
+"""
+
+
+@pytest.fixture
+def npm_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text(FAKE_NPM)
+    npm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("FAKE_NPM_LOG", str(tmp_path / "npm.log"))
+    monkeypatch.setenv("RINGSIDE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("FAKE_NPM_MODE", raising=False)
+    return tmp_path / "npm.log"
+
+
+def test_first_use_installs_one_folder_per_version_once(npm_log: Path, tmp_path: Path) -> None:
+    import io  # noqa: PLC0415
+
+    out = io.StringIO()
+    sdk = Sdk("cometchat-pro", "3.0.13")
+    package = sdk_versions.install(sdk, tmp_path / "cache", log=out)
+    target = tmp_path / "cache" / "sdks" / "@cometchat-pro+chat@3.0.13"
+    assert package == target / "node_modules" / "@cometchat-pro" / "chat"
+    assert (
+        out.getvalue().splitlines()[0] == f"ringside: installing @cometchat-pro/chat@3.0.13 into {target} (first use)"
+    )
+    assert "  added 1 package in 10ms" in out.getvalue().splitlines()
+    assert sdk_versions.install(sdk, tmp_path / "cache", log=out) == package  # reused: npm not asked again
+    assert npm_log.read_text().splitlines() == [
+        f"install --no-audit --no-fund --no-save --loglevel=http --prefix {target} @cometchat-pro/chat@3.0.13"
+    ]
+    command = clients.command_for("cometchat-pro@3.0.13")
+    assert command.endswith(f"service.js --sdk {package}")
+
+
+def test_a_version_the_registry_lacks_is_a_version_error_and_leaves_nothing(
+    npm_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_NPM_MODE", "missing")
+    with pytest.raises(
+        VersionError, match=r"^cometchat-js@4\.0\.4: the npm registry has no @cometchat/chat-sdk-javascript@4\.0\.4"
+    ):
+        sdk_versions.install(Sdk("cometchat-js", "4.0.4"), tmp_path / "cache")
+    assert not (tmp_path / "cache" / "sdks" / "@cometchat+chat-sdk-javascript@4.0.4").exists()
+
+
+def test_an_unreachable_registry_is_an_install_error_in_one_line(
+    npm_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness import js_adapter  # noqa: PLC0415
+
+    monkeypatch.setenv("FAKE_NPM_MODE", "offline")
+    with pytest.raises(js_adapter.InstallError, match="ECONNREFUSED") as caught:
+        sdk_versions.install(Sdk("cometchat-js", "4.0.5"), tmp_path / "cache")
+    assert "\n" not in str(caught.value) and "is the npm registry reachable?" in str(caught.value)
+
+
+def test_the_registry_lists_versions_without_prereleases_and_is_remembered(
+    npm_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sdk_versions.published_versions("@cometchat/chat-sdk-javascript") == ["4.0.0", "4.2.0"]
+    assert sdk_versions.resolve("cometchat-js@latest") == ["cometchat-js@4.2.0"]
+    monkeypatch.setenv("FAKE_NPM_MODE", "offline")  # the registry is gone: the list it gave last time
+    assert sdk_versions.resolve("cometchat-js@all") == ["cometchat-js@4.0.0", "cometchat-js@4.2.0"]
