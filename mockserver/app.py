@@ -17,7 +17,7 @@ from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 from aiohttp.http import HttpVersion11
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
-from mockserver import control, jsoncodec, rest, schemas, ws
+from mockserver import control, dashboard, jsoncodec, rest, schemas, ws
 from mockserver.clock import Clock, parse_clock
 from mockserver.config import ServerConfig
 from mockserver.core import ErrorCode, RingsideError
@@ -170,6 +170,8 @@ class Edge:
         return await self.http(request, method, path, control_path)
 
     async def http(self, request: web.BaseRequest, method: str, path: str, control_path: bool) -> web.StreamResponse:
+        if control_path and dashboard.is_dashboard_path(path):  # watching is not journaled (mockserver/dashboard.py)
+            return await self._dashboard(request, method, path)
         hub = self.hub
         hub.stats.requests += 1
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -220,6 +222,45 @@ class Edge:
         if reply.stream is not None:
             return await self._stream(request, seq, reply)
         return self._respond(request, seq, reply, control_path)
+
+    async def _dashboard(self, request: web.BaseRequest, method: str, path: str) -> web.StreamResponse:
+        """The dashboard's files, event stream and diagrams, locked as the control API, never journaled."""
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            body = b""
+        req = Request(
+            method=method,
+            path=path,
+            query=dict(request.query) if request.query_string else {},
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+            remote=request.remote,
+        )
+        try:
+            reply = await dashboard.handle(self.hub, req)
+        except Exception as exc:  # a bug in ringside: answer, journal, keep serving
+            self.hub.journal.record("error", where="dashboard", traceback=traceback.format_exc())
+            reply = Reply.error(RingsideError(ErrorCode.INTERNAL, f"ringside failed: {exc!r}", {}))
+        raw = reply.raw
+        if raw is None:
+            return web.Response(status=reply.status, body=jsoncodec.encode(reply.body), headers=_JSON)
+        headers = {"Content-Type": raw.content_type, **raw.headers}
+        if raw.events is None:
+            return web.Response(status=reply.status, body=raw.body, headers=headers)
+        response = web.StreamResponse(status=reply.status, headers=headers)
+        await response.prepare(request)
+        events = raw.events
+        try:
+            async for chunk in events:
+                await response.write(chunk)
+        except ConnectionError:  # the page went away
+            pass
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+        return response
 
     def _journal_response(self, request: web.BaseRequest, seq: int, status: int, body: Any) -> None:
         self.hub.journal.record(

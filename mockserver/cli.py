@@ -29,6 +29,7 @@ from mockserver.config import (
     ServerConfig,
 )
 from mockserver.core import RingsideError
+from mockserver.dashboard import url as dashboard_url
 from mockserver.tls import control_token_file, write_secret
 
 #: Exit status when the server cannot start (port taken, bad script file, …).
@@ -268,6 +269,7 @@ async def _serve(config: ServerConfig) -> int:
         flush=True,
     )
     print(f"ringside: control API {server.url}/_ringside", flush=True)
+    print(f"ringside: dashboard {dashboard_url(server.url, config.control_token)}", flush=True)
     token_file = control_token_file(config.tls_dir, server.port)
     try:
         write_secret(token_file, config.control_token)

@@ -102,8 +102,9 @@ def _presented_token(request: Request) -> str | None:
 _CALLBACK_POST = re.compile(rf"^{PREFIX}/callbacks/(?P<tag>[^/]+)/?$")
 
 
-def refusal(hub: Hub, request: Request) -> RingsideError | None:
-    """Why the lock refuses ``request`` (None: let it through)."""
+def refusal(hub: Hub, request: Request, *, public: bool = False) -> RingsideError | None:
+    """Why the lock refuses ``request`` (None: let it through). ``public``: a file of the dashboard, which
+    holds no data: loopback and ``Host`` are checked, the token is not (a browser cannot send it)."""
     if not is_loopback(request.remote):
         return RingsideError(ErrorCode.CONTROL_FORBIDDEN, "the control API answers loopback only", {})
     host = request.header("host")
@@ -113,6 +114,8 @@ def refusal(hub: Hub, request: Request) -> RingsideError | None:
             "the Host header does not name this server (use 127.0.0.1, localhost or the host ringside printed)",
             {"host": (host or "")[:200]},
         )
+    if public:
+        return None
     sink = _CALLBACK_POST.match(request.path) if request.method == "POST" else None
     key = request.query.get(SINK_KEY)
     if sink and key and hmac.compare_digest(key.encode(), callback_key(hub.config.control_token, sink["tag"]).encode()):
@@ -330,6 +333,24 @@ async def devices(hub: Hub, request: Request, params: dict[str, str]) -> list[Js
     return [d.describe() for d in found]
 
 
+async def drop_device(hub: Hub, request: Request, params: dict[str, str]) -> Json:
+    """Close one device's socket now, as a network drop would (close code 4000; the SDK reconnects)."""
+    conn = params["conn"]
+    device = hub.devices.get(int(conn)) if conn.isascii() and conn.isdigit() and len(conn) <= 12 else None
+    if device is None:
+        raise RingsideError(
+            ErrorCode.ENDPOINT_NOT_FOUND,
+            f"no connected device {params['conn']} (GET /_ringside/devices lists them)",
+            {"conn": params["conn"]},
+        )
+    described = device.describe()
+    hub.journal.record(
+        "control", action="device-dropped", conn=device.conn_id, **({"uid": device.uid} if device.uid else {})
+    )
+    await hub.disconnect(device, "ringside: dropped from the control API")
+    return described
+
+
 async def post_callback(hub: Hub, request: Request, params: dict[str, str]) -> Json:
     """The adapter protocol's callback sink: a client under test reports a listener callback."""
     body = request.json()
@@ -396,6 +417,7 @@ ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
         ("PUT", r"/calls/(?P<sid>[^/]+)", act_update),
         ("GET", "/journal", journal),
         ("GET", "/devices", devices),
+        ("DELETE", r"/devices/(?P<conn>[^/]+)", drop_device),
         ("POST", f"/callbacks/{_TAG}", post_callback),
         ("GET", f"/callbacks/{_TAG}", get_callbacks),
         ("GET", "/stats", stats),

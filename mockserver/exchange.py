@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -57,6 +57,16 @@ class Request(NamedTuple):
         return value
 
 
+class Raw(NamedTuple):
+    """A reply that is not JSON: the dashboard's files (``body``) or its server-sent events (``events``,
+    written as they come until the peer goes)."""
+
+    content_type: str
+    body: bytes = b""
+    events: AsyncIterator[bytes] | None = None
+    headers: Mapping[str, str] = _NONE
+
+
 class Reply(NamedTuple):
     """What to answer: a JSON body (always the wire's envelope) and an HTTP status (a named tuple, like
     :class:`Request`)."""
@@ -66,6 +76,8 @@ class Reply(NamedTuple):
     #: the key of a list under ``data`` that the edge encodes and writes piece by piece (a long journal
     #: page), so other requests are served in between; the journal keeps only its length
     stream: str | None = None
+    #: not JSON at all (the dashboard's files and event stream: mockserver/dashboard.py); ``body`` unused
+    raw: Raw | None = None
 
     @classmethod
     def data(cls, data: Any, status: int = 200) -> Reply:

@@ -203,6 +203,7 @@ class ControlAction(_Entry):
     kind: Literal["control"]
     action: str
     uid: NotRequired[str]
+    conn: NotRequired[int]
     clearJournal: NotRequired[bool]
     now: NotRequired[float]
     fired: NotRequired[list[str]]

@@ -231,6 +231,7 @@ def _control_operations() -> dict[control.ControlHandler, Operation]:
             query={"after": _INT_QUERY, "since": _INT_QUERY, "limit": _INT_QUERY, "kind": _STR},
         ),
         c.devices: Operation("connected devices", _ARRAY_OF_OBJECTS, auth=ctl, query={"uid": _STR, "wait": _NUM_QUERY}),
+        c.drop_device: Operation("close one device's socket now", _OBJECT, auth=ctl),
         c.post_callback: Operation("the callback sink", _EMPTY, _OBJECT, auth=ctl),
         c.get_callbacks: Operation(
             "callbacks reported under a tag",

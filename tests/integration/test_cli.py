@@ -74,8 +74,9 @@ async def test_serve_plain(processes, tmp_path):
     assert any("clock virtual" in line and "users alice, bob" in line for line in rest), rest
     assert any(line.endswith("loop uvloop") for line in rest), "--loop auto takes uvloop when installed (dev has it)"
     assert rest[-1] == f"ringside: control API {url}/_ringside"
-    (line,) = await _read_until(proc, "ringside: control token")
+    dashboard, line = await _read_until(proc, "ringside: control token")
     token, token_file = re.fullmatch(r"ringside: control token (\S+) \(also in (\S+);.*", line).groups()
+    assert dashboard == f"ringside: dashboard {url}/_ringside/ui/#token={token}"
     port = url.rpartition(":")[2]
     assert token_file == str(tmp_path / "cache" / "tls" / f"control-{port}.token"), "beside the CA, even with --no-tls"
     assert Path(token_file).read_text().strip() == token
