@@ -19,6 +19,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from harness.clients import ROOT
 from harness.report.schemas import validate
+from harness.report.session import BUDGET_VARIABLE
 
 pytest_plugins = ["pytester"]
 
@@ -118,7 +119,9 @@ def test_a_must_tier_failure_fails_the_run(pytester: pytest.Pytester) -> None:
     assert report["compliance"]["tiers"]["must"]["conforms"] is False
 
 
-def test_a_tiny_latency_budget_grades_passes_late_without_failing_the_run(pytester: pytest.Pytester) -> None:
+def test_a_tiny_latency_budget_grades_passes_late_without_failing_the_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     setup(pytester, tier="must")
     code, report = run(pytester, "--ringside-client", "python", "--ringside-latency-budget", "0")
     assert code == 0
@@ -137,6 +140,14 @@ def test_a_tiny_latency_budget_grades_passes_late_without_failing_the_run(pytest
     assert report["compliance"]["tiers"]["must"]["statement"] == "conforms at must: 2/2 (2 late)"
     strict, _ = run(pytester, "--ringside-client", "python", "--ringside-latency-budget", "0", "--ringside-strict")
     assert strict == 1, "--strict counts late passes"
+    monkeypatch.setenv(BUDGET_VARIABLE, "0")  # the variable stands in for the option
+    _, from_variable = run(pytester, "--ringside-client", "python", "--default-budget")
+    assert from_variable["latencyBudgetMs"] == 0 and from_variable["summary"]["passed_late"] == 2
+    monkeypatch.setenv(BUDGET_VARIABLE, "soon")
+    bad = pytester.runpytest_subprocess("--ringside-client", "python", "-p", "no:cacheprovider")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    assert "RINGSIDE_LATENCY_BUDGET='soon': wants a number of milliseconds" in bad.stderr.str()
+    monkeypatch.delenv(BUDGET_VARIABLE)
     default, report = run(pytester, "--ringside-client", "python", "--default-budget")
     assert default == 0 and report["latencyBudgetMs"] == 250
     assert all(entry["late"] == (entry["ms"] > 250) for row in report["scenarios"] for entry in row["latency"])
