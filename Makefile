@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_DIR := clients/cometchat-js
 JS_STAMP := $(JS_DIR)/node_modules/.installed
+EXAMPLE_DIR := examples/web-calling
+EXAMPLE_BUNDLE := $(EXAMPLE_DIR)/dist/app.js
+RINGSIDE_PORT ?= 8443
+EXAMPLE_PORT ?= 8000
 
-.PHONY: test conformance bench soak fuzz flake-check lint typecheck unit clean serve wheel-check sdks sdk-conformance
+.PHONY: test example conformance bench soak fuzz flake-check lint typecheck unit clean serve wheel-check sdks sdk-conformance
 
 $(PY_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +22,14 @@ $(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+## The example page's npm packages (the SDK, esbuild) and its bundle (not committed: about 1 MB).
+$(EXAMPLE_DIR)/node_modules/.installed: $(EXAMPLE_DIR)/package.json $(EXAMPLE_DIR)/package-lock.json
+	cd $(EXAMPLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(EXAMPLE_BUNDLE): $(EXAMPLE_DIR)/node_modules/.installed $(EXAMPLE_DIR)/src/app.js
+	cd $(EXAMPLE_DIR) && npm run --silent build
+
 ## Published SDK versions make test runs besides the pinned one (tests/node/test_sdk_version_matrix.py),
 ## installed into the user cache as `ringside run --client cometchat-js@4.0.0` would on first use; nothing
 ## to do once there, so make test needs no network after set-up.
@@ -25,7 +37,7 @@ TEST_SDKS := cometchat-js@4.0.0
 sdks: $(PY_STAMP) $(JS_STAMP)
 	$(BIN)/python -m harness.sdk_versions install $(TEST_SDKS)
 
-setup: $(PY_STAMP) $(JS_STAMP) sdks
+setup: $(PY_STAMP) $(JS_STAMP) sdks $(EXAMPLE_BUNDLE)
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
@@ -35,7 +47,7 @@ typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
 ## The project's own tests: lint, types, unit, integration, plugin, real SDK, browser.
-test: $(PY_STAMP) $(JS_STAMP) sdks lint typecheck
+test: $(PY_STAMP) $(JS_STAMP) sdks $(EXAMPLE_BUNDLE) lint typecheck
 	$(BIN)/pytest -q -n 2
 
 ## The conformance suite against the bundled clients; the report lands in reports/.
@@ -86,8 +98,13 @@ FLAKE_ARGS ?=
 flake-check: $(PY_STAMP) $(JS_STAMP)
 	$(BIN)/python -m bench.flake_check $(FLAKE_ARGS)
 
+## The fake backend for an app (docs/app-developers.md): alice and bob, magic users, the dashboard.
 serve: $(PY_STAMP)
-	$(BIN)/ringside serve --users alice,bob
+	$(BIN)/ringside serve --port $(RINGSIDE_PORT) --users alice,bob
+
+## The example app (examples/web-calling) on http://127.0.0.1:$(EXAMPLE_PORT), talking to `make serve`.
+example: $(PY_STAMP) $(EXAMPLE_BUNDLE)
+	$(BIN)/python $(EXAMPLE_DIR)/serve.py --port $(EXAMPLE_PORT) --ringside 127.0.0.1:$(RINGSIDE_PORT)
 
 clean:
-	rm -rf $(VENV) $(JS_DIR)/node_modules reports/*/ reports/latest reports/latest-matrix
+	rm -rf $(VENV) $(JS_DIR)/node_modules $(EXAMPLE_DIR)/node_modules $(EXAMPLE_DIR)/dist reports/*/ reports/latest reports/latest-matrix

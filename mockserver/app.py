@@ -250,16 +250,11 @@ class Edge:
             return web.Response(status=reply.status, body=raw.body, headers=headers)
         response = web.StreamResponse(status=reply.status, headers=headers)
         await response.prepare(request)
-        events = raw.events
         try:
-            async for chunk in events:
+            async for chunk in raw.events:
                 await response.write(chunk)
         except ConnectionError:  # the page went away
             pass
-        finally:
-            close = getattr(events, "aclose", None)
-            if close is not None:
-                await close()
         return response
 
     def _journal_response(self, request: web.BaseRequest, seq: int, status: int, body: Any) -> None:
@@ -438,6 +433,7 @@ class RunningServer:
 
     async def stop(self) -> None:
         """Close every socket (each within the hub's close deadline, stalled ones aborted) and stop listening."""
+        dashboard.stop_streams(self.hub)
         await self.hub.close_all("server stopping")
         self.hub.timers.clear()
         await self.runner.cleanup()

@@ -24,6 +24,8 @@ change what is watched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
@@ -57,6 +59,22 @@ BACKLOG = 500
 #: Users and calls an event lists at most (the newest calls).
 MAX_USERS = 500
 MAX_CALLS = 50
+
+
+#: Set when a server stops: its event streams end (so no request is left pending at shutdown).
+_STOPS: weakref.WeakKeyDictionary[Hub, asyncio.Event] = weakref.WeakKeyDictionary()
+
+
+def _stop_of(hub: Hub) -> asyncio.Event:
+    stop = _STOPS.get(hub)
+    if stop is None:
+        stop = _STOPS[hub] = asyncio.Event()
+    return stop
+
+
+def stop_streams(hub: Hub) -> None:
+    """End every event stream of this server (it is stopping)."""
+    _stop_of(hub).set()
 
 
 def is_dashboard_path(path: str) -> bool:
@@ -144,7 +162,8 @@ async def events(hub: Hub) -> AsyncIterator[bytes]:
     """Server-sent events: the state and the new journal entries whenever the journal moved."""
     seen = -1
     idle = 0
-    while True:
+    stop = _stop_of(hub)
+    while not stop.is_set():
         last = hub.journal.last_seq
         if last != seen:
             since = max(0, last - BACKLOG) if seen < 0 else seen
@@ -157,7 +176,8 @@ async def events(hub: Hub) -> AsyncIterator[bytes]:
             if idle >= KEEPALIVE:
                 yield b": keep-alive\n\n"
                 idle = 0
-        await asyncio.sleep(1 / POLL)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1 / POLL)
 
 
 def call_entries(hub: Hub, sid: str) -> list[Json]:

@@ -12,6 +12,9 @@
   let journal = [];
   let selected = null; // the call whose diagram is shown
   let diagramSeq = -1;
+  let drawn = ""; // what users and calls were last drawn from (redrawn only when it changes)
+  let listed = ""; // the same for the journal
+  const openSeqs = new Set(); // journal entries the reader opened
 
   // -- the token: from the fragment (#token=…, never sent to a server), else asked for ------------------
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -124,10 +127,14 @@
     const s = state;
     $("server").textContent = `app id ${s.server.appId} · api key ${s.server.apiKey} · region ${s.server.region} · ` +
       `${s.server.tls ? "https" : "http"}://${s.server.host}:${s.server.port}`;
+    renderClock(s.clock);
+    const key = JSON.stringify([s.users, s.calls, s.faults, selected]);
     keepFocus(() => {
-      renderClock(s.clock);
-      renderUsers(s.users);
-      renderCalls(s.calls);
+      if (key !== drawn) {
+        drawn = key;
+        renderUsers(s.users);
+        renderCalls(s.calls);
+      }
       renderFilters();
       renderJournal();
     });
@@ -215,7 +222,7 @@
       }
       buttons.push(el("button", {
         type: "button", id: `diagram-${sid}`, "aria-label": `Diagram of call ${sid}`,
-        onclick: () => { selected = sid; showDiagram(sid, -1); },
+        onclick: () => { selected = sid; showDiagram(sid, -1); render(); },
       }, "diagram"));
       return el("tr", { dataset: { sid, status: c.status }, class: sid === selected ? "selected" : null },
         el("td", {}, el("code", {}, sid)),
@@ -281,8 +288,12 @@
       (noise || !isNoise(e)));
     const last = shown.slice(-SHOW).reverse();
     $("journal-count").textContent = `${shown.length} of ${journal.length} kept entries`;
+    const key = [user, call, kind, noise, shown.length, last.length ? last[0].seq : 0].join("|");
+    if (key === listed) return;
+    listed = key;
+    const toggled = (seq) => (ev) => (ev.target.open ? openSeqs.add(seq) : openSeqs.delete(seq));
     $("journal").replaceChildren(...last.map((e) => el("li", { value: e.seq, class: "k-" + e.kind.replace(".", "-") },
-      el("details", {},
+      el("details", { open: openSeqs.has(e.seq), ontoggle: toggled(e.seq) },
         el("summary", {}, el("span", { class: "seq" }, "#" + e.seq), " ", el("span", { class: "t" }, Number(e.t).toFixed(3)), " ",
           el("span", { class: "kind" }, e.kind), " ", summary(e)),
         el("pre", {}, JSON.stringify(e, null, 2))))));

@@ -1,0 +1,154 @@
+"""The example app (examples/web-calling: the real SDK bundled by esbuild) and the dashboard, in Chromium.
+
+One ``ringside serve``-like server over HTTPS (the browser trusts its certificate by SPKI pin), the example
+page on a plain-HTTP loopback origin of its own, the dashboard on the server's. The page calls a magic
+user and shows "accepted"; the dashboard shows that call live and draws its diagram; a person on the
+dashboard accepts or rejects, as the callee, a call the page placed, and the page shows it. Screenshots
+of each are kept as artefacts (paths printed and recorded as junit properties). No sleeps: Playwright's
+expectations wait with deadlines.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_sdk_in_chromium import CHROMIUM, QuietHandler, spki_pin
+
+from mockserver.config import ServerConfig
+from mockserver.server import MockServer
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "web-calling"
+#: Real milliseconds any one expectation may wait (a magic user answers after 1 s).
+WAIT = 15_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    users = ["alice", "bob", "carol", "dave", "erin"]
+    config = ServerConfig(tls=True, tls_dir=tmp_path_factory.mktemp("tls"), users=users, clock="real")
+    with MockServer(config) as mock:
+        yield mock
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    """The example folder as ``make example`` serves it (plain HTTP, loopback, another origin)."""
+    if not (EXAMPLE / "dist" / "app.js").exists():
+        pytest.fail(
+            "the example's bundle is missing: run `make setup` (or npm ci && npm run build in examples/web-calling)"
+        )
+    handler = functools.partial(QuietHandler, directory=str(EXAMPLE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(server: MockServer) -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required (.ci/run installs it)")
+    assert server.server.tls is not None
+    pin = spki_pin(server.server.tls.cert.read_bytes())
+    args = [f"--ignore-certificate-errors-spki-list={pin}", "--no-sandbox", "--disable-gpu", "--disable-quic"]
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def expect() -> Callable[..., Any]:
+    return pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture
+def shots(tmp_path: Path, record_property: Callable[[str, object], None]) -> Callable[[Any, str], None]:
+    def shot(page: Any, name: str) -> None:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        record_property(f"screenshot-{name}", str(path))
+        print(f"screenshot: {path}")
+
+    return shot
+
+
+def open_app(browser: Any, site: str, server: MockServer, uid: str, expect: Any) -> Any:
+    """The example page, logged in as ``uid`` through its form, its socket authenticated."""
+    page = browser.new_context().new_page()
+    page.goto(f"{site}?host=127.0.0.1:{server.server.port}")
+    page.locator("#uid").fill(uid)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#me")).to_have_text(uid, timeout=WAIT)
+    server.wait_for_device(uid)  # login resolves before the SDK's socket has authenticated
+    return page
+
+
+def open_dashboard(browser: Any, server: MockServer, expect: Any) -> Any:
+    page = browser.new_context(color_scheme="dark").new_page()
+    page.goto(f"{server.url}/_ringside/ui/#token={server.control_token}")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    return page
+
+
+def place_call(app: Any, callee: str, expect: Any) -> str:
+    """Call ``callee`` from the page's magic-user form; the session id once it rings."""
+    app.locator("#magic-uid").fill(callee)
+    app.locator("#call-magic").get_by_role("button", name="Call").click()
+    expect(app.locator("#call-state")).to_have_text("ringing", timeout=WAIT)
+    sid = app.locator("#call-state").get_attribute("data-session")
+    assert sid
+    return sid
+
+
+def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(browser, site, server, expect, shots):
+    dashboard = open_dashboard(browser, server, expect)
+    app = open_app(browser, site, server, "alice", expect)
+    expect(dashboard.locator("#users tr[data-uid='alice'] .badge")).to_have_text("online", timeout=WAIT)
+    sid = place_call(app, "ring-accept-1s", expect)
+    row = dashboard.locator(f"#call-table tr[data-sid='{sid}']")
+    expect(row).to_contain_text("alice → ring-accept-1s", timeout=WAIT)
+    expect(app.locator("#call-state")).to_have_text("accepted", timeout=WAIT)
+    expect(row).to_have_attribute("data-status", "ongoing", timeout=WAIT)
+    row.get_by_role("button", name=f"Diagram of call {sid}").click()
+    diagram = dashboard.locator("#diagram svg")
+    expect(diagram).to_contain_text("ring-accept-1s", timeout=WAIT)
+    expect(diagram).to_contain_text("ongoing", timeout=WAIT)
+    dashboard.locator("#f-call").select_option(sid)
+    expect(dashboard.locator("#journal li").first).to_contain_text(sid, timeout=WAIT)
+    shots(app, "example-accepted")
+    shots(dashboard, "dashboard-call")
+    app.get_by_role("button", name="End").click()
+    expect(app.locator("#call-state")).to_have_text("ended", timeout=WAIT)
+    expect(row).to_have_attribute("data-status", "ended", timeout=WAIT)
+
+
+@pytest.mark.parametrize(
+    ("caller", "callee", "move", "shown"),
+    [("carol", "bob", "Accept", "accepted"), ("dave", "erin", "Reject", "rejected")],
+)
+def test_a_person_on_the_dashboard_answers_the_pages_call(
+    browser, site, server, expect, shots, caller, callee, move, shown
+):
+    dashboard = open_dashboard(browser, server, expect)
+    app = open_app(browser, site, server, caller, expect)
+    sid = place_call(app, callee, expect)
+    row = dashboard.locator(f"#call-table tr[data-sid='{sid}']")
+    row.get_by_role("button", name=f"{move} as {callee}").click()
+    expect(app.locator("#call-state")).to_have_text(shown, timeout=WAIT)
+    expect(dashboard.locator("#notice")).to_have_text(f"{move} as {callee}: done", timeout=WAIT)
+    shots(app, f"example-{shown}")
+    if shown == "accepted":
+        row.get_by_role("button", name=f"End as {callee}").click()
+        expect(app.locator("#call-state")).to_have_text("ended", timeout=WAIT)
