@@ -95,8 +95,8 @@ def open_app(browser: Any, site: str, server: MockServer, uid: str, expect: Any)
     return page
 
 
-def open_dashboard(browser: Any, server: MockServer, expect: Any) -> Any:
-    page = browser.new_context(color_scheme="dark").new_page()
+def open_dashboard(browser: Any, server: MockServer, expect: Any, *, scheme: str = "dark") -> Any:
+    page = browser.new_context(color_scheme=scheme).new_page()
     page.goto(f"{server.url}/_ringside/ui/#token={server.control_token}")
     expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
     return page
@@ -135,20 +135,49 @@ def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(browser, site, s
 
 
 @pytest.mark.parametrize(
-    ("caller", "callee", "move", "shown"),
-    [("carol", "bob", "Accept", "accepted"), ("dave", "erin", "Reject", "rejected")],
+    ("caller", "callee", "move", "shown", "scheme"),
+    [("carol", "bob", "Accept", "accepted", "dark"), ("dave", "erin", "Reject", "rejected", "light")],
 )
 def test_a_person_on_the_dashboard_answers_the_pages_call(
-    browser, site, server, expect, shots, caller, callee, move, shown
+    browser, site, server, expect, shots, caller, callee, move, shown, scheme
 ):
-    dashboard = open_dashboard(browser, server, expect)
+    dashboard = open_dashboard(browser, server, expect, scheme=scheme)
     app = open_app(browser, site, server, caller, expect)
     sid = place_call(app, callee, expect)
     row = dashboard.locator(f"#call-table tr[data-sid='{sid}']")
-    row.get_by_role("button", name=f"{move} as {callee}").click()
+    button = row.get_by_role("button", name=f"{move} as {callee}")
+    if scheme == "light":  # by keyboard: the button takes focus and Enter presses it
+        button.focus()
+        expect(button).to_be_focused()
+        dashboard.keyboard.press("Enter")
+    else:
+        button.click()
     expect(app.locator("#call-state")).to_have_text(shown, timeout=WAIT)
     expect(dashboard.locator("#notice")).to_have_text(f"{move} as {callee}: done", timeout=WAIT)
+    expect(row).to_have_attribute("data-status", "ongoing" if shown == "accepted" else shown, timeout=WAIT)
     shots(app, f"example-{shown}")
+    shots(dashboard, f"dashboard-{shown}-{scheme}")
     if shown == "accepted":
         row.get_by_role("button", name=f"End as {callee}").click()
         expect(app.locator("#call-state")).to_have_text("ended", timeout=WAIT)
+
+
+def test_the_dashboard_places_a_call_and_moves_a_virtual_clock(browser, expect, shots, tmp_path):
+    config = ServerConfig(tls=True, tls_dir=tmp_path / "tls", users=["alice"], clock="virtual")
+    with MockServer(config) as virtual:
+        # the browser was launched trusting the other server's key; this one has its own
+        context = browser.new_context(ignore_https_errors=True)
+        page = context.new_page()
+        page.goto(f"{virtual.url}/_ringside/ui/#token={virtual.control_token}")
+        expect(page.locator("#clock-kind")).to_have_text("virtual", timeout=WAIT)
+        page.locator("#place-as").select_option("alice")
+        page.locator("#place-to").fill("ring-accept-2s")
+        page.locator("#place").get_by_role("button", name="Call").click()
+        row = page.locator("#call-table tbody tr").first
+        expect(row).to_contain_text("alice → ring-accept-2s", timeout=WAIT)
+        expect(row).to_have_attribute("data-status", "initiated")
+        page.get_by_role("button", name="Advance 10 s").click()
+        expect(row).to_have_attribute("data-status", "ongoing", timeout=WAIT)
+        expect(page.locator("#notice")).to_have_text("advance 10 s: done")
+        shots(page, "dashboard-virtual-clock")
+        context.close()
