@@ -166,9 +166,11 @@ async def events(hub: Hub) -> AsyncIterator[bytes]:
     while not stop.is_set():
         last = hub.journal.last_seq
         if last != seen:
-            since = max(0, last - BACKLOG) if seen < 0 else seen
-            entries = hub.journal.entries(since=since, limit=BACKLOG)
-            payload = {"state": state(hub), "entries": entries, "reset": seen < 0 or last < seen}
+            fresh = seen < 0 or last < seen  # the first event, or the journal was cleared (POST /reset)
+            # the newest BACKLOG at most: in a burst the page skips the older ones (GET /_ringside/journal has all)
+            since = max(0, last - BACKLOG) if fresh else max(seen, last - BACKLOG)
+            entries = hub.journal.entries(since=since)
+            payload = {"state": state(hub), "entries": entries, "reset": fresh}
             yield b"data: " + jsoncodec.encode(payload) + b"\n\n"
             seen, idle = last, 0
         else:
