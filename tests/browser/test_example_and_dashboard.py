@@ -69,6 +69,20 @@ def browser(server: MockServer) -> Iterator[Any]:
 
 
 @pytest.fixture
+def contexts(browser: Any) -> Iterator[Callable[..., Any]]:
+    """New browser contexts (one per page), closed when the test ends: its SDK sockets go with them."""
+    made: list[Any] = []
+
+    def new_context(**options: Any) -> Any:
+        made.append(browser.new_context(**options))
+        return made[-1]
+
+    yield new_context
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
 def expect() -> Callable[..., Any]:
     return pytest.importorskip("playwright.sync_api").expect
 
@@ -84,9 +98,9 @@ def shots(tmp_path: Path, record_property: Callable[[str, object], None]) -> Cal
     return shot
 
 
-def open_app(browser: Any, site: str, server: MockServer, uid: str, expect: Any) -> Any:
+def open_app(contexts: Any, site: str, server: MockServer, uid: str, expect: Any) -> Any:
     """The example page, logged in as ``uid`` through its form, its socket authenticated."""
-    page = browser.new_context().new_page()
+    page = contexts().new_page()
     page.goto(f"{site}?host=127.0.0.1:{server.server.port}")
     page.locator("#uid").fill(uid)
     page.get_by_role("button", name="Log in").click()
@@ -95,8 +109,8 @@ def open_app(browser: Any, site: str, server: MockServer, uid: str, expect: Any)
     return page
 
 
-def open_dashboard(browser: Any, server: MockServer, expect: Any, *, scheme: str = "dark") -> Any:
-    page = browser.new_context(color_scheme=scheme).new_page()
+def open_dashboard(contexts: Any, server: MockServer, expect: Any, *, scheme: str = "dark") -> Any:
+    page = contexts(color_scheme=scheme).new_page()
     page.goto(f"{server.url}/_ringside/ui/#token={server.control_token}")
     expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
     return page
@@ -112,9 +126,9 @@ def place_call(app: Any, callee: str, expect: Any) -> str:
     return sid
 
 
-def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(browser, site, server, expect, shots):
-    dashboard = open_dashboard(browser, server, expect)
-    app = open_app(browser, site, server, "alice", expect)
+def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(contexts, site, server, expect, shots):
+    dashboard = open_dashboard(contexts, server, expect)
+    app = open_app(contexts, site, server, "alice", expect)
     expect(dashboard.locator("#users tr[data-uid='alice'] .badge")).to_have_text("online", timeout=WAIT)
     sid = place_call(app, "ring-accept-1s", expect)
     row = dashboard.locator(f"#call-table tr[data-sid='{sid}']")
@@ -139,10 +153,10 @@ def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(browser, site, s
     [("carol", "bob", "Accept", "accepted", "dark"), ("dave", "erin", "Reject", "rejected", "light")],
 )
 def test_a_person_on_the_dashboard_answers_the_pages_call(
-    browser, site, server, expect, shots, caller, callee, move, shown, scheme
+    contexts, site, server, expect, shots, caller, callee, move, shown, scheme
 ):
-    dashboard = open_dashboard(browser, server, expect, scheme=scheme)
-    app = open_app(browser, site, server, caller, expect)
+    dashboard = open_dashboard(contexts, server, expect, scheme=scheme)
+    app = open_app(contexts, site, server, caller, expect)
     sid = place_call(app, callee, expect)
     row = dashboard.locator(f"#call-table tr[data-sid='{sid}']")
     button = row.get_by_role("button", name=f"{move} as {callee}")
@@ -162,12 +176,11 @@ def test_a_person_on_the_dashboard_answers_the_pages_call(
         expect(app.locator("#call-state")).to_have_text("ended", timeout=WAIT)
 
 
-def test_the_dashboard_places_a_call_and_moves_a_virtual_clock(browser, expect, shots, tmp_path):
+def test_the_dashboard_places_a_call_and_moves_a_virtual_clock(contexts, expect, shots, tmp_path):
     config = ServerConfig(tls=True, tls_dir=tmp_path / "tls", users=["alice"], clock="virtual")
     with MockServer(config) as virtual:
         # the browser was launched trusting the other server's key; this one has its own
-        context = browser.new_context(ignore_https_errors=True)
-        page = context.new_page()
+        page = contexts(ignore_https_errors=True).new_page()
         page.goto(f"{virtual.url}/_ringside/ui/#token={virtual.control_token}")
         expect(page.locator("#clock-kind")).to_have_text("virtual", timeout=WAIT)
         page.locator("#place-as").select_option("alice")
@@ -180,4 +193,3 @@ def test_the_dashboard_places_a_call_and_moves_a_virtual_clock(browser, expect, 
         expect(row).to_have_attribute("data-status", "ongoing", timeout=WAIT)
         expect(page.locator("#notice")).to_have_text("advance 10 s: done")
         shots(page, "dashboard-virtual-clock")
-        context.close()
