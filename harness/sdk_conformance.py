@@ -210,8 +210,17 @@ def render(matrix: Json, *, command: str, missing: list[str], other: str) -> str
 OTHER = """\
 * `@cometchat/chat-sdk-react-native@4.0.21`: {react_native}
 * `@cometchat/chat-sdk-ionic@4.0.4`: {ionic}"""
-REACT_NATIVE = "not tried yet"
-IONIC = "not tried yet"
+REACT_NATIVE = (
+    "does not run under Node. Its bundle requires `react-native` and `@react-native-async-storage/async-storage` "
+    "when it loads (`Cannot find module '@react-native-async-storage/async-storage'`); standing in for React "
+    "Native's runtime is more than a polyfill, so it is not a client."
+)
+IONIC = (
+    "loads under the same polyfills (`init`, login and the socket work), but every ringing call (`initiateCall`, "
+    "`acceptCall`, `endCall`) rejects with `ERROR_CALL_MODULE_NOT_FOUND` unless `@cometchat/calls-sdk-ionic` is "
+    "installed, and that package is not on the public npm registry (404). Faking the calling module would no "
+    "longer be the unmodified SDK, so it is not a client either (seen on 10 reject scenarios: 0 passed)."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
