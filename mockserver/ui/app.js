@@ -110,8 +110,12 @@
   }
 
   // -- rendering ------------------------------------------------------------------------------------------
+  const userOfDevice = new Map(); // resource → uid, so a request (which names its device only) has a user
+
   function update(event) {
     state = event.state;
+    for (const u of state.users) for (const d of u.devices) if (d.resource) userOfDevice.set(d.resource, u.uid);
+    for (const e of event.entries) if (e.uid && e.device) userOfDevice.set(e.device, e.uid);
     if (event.reset) journal = [];
     journal = journal.concat(event.entries).slice(-KEEP);
     render();
@@ -249,7 +253,9 @@
   }
 
   function entryUsers(e) {
-    return [e.uid, e.actor, e.caller, e.receiver].filter(Boolean);
+    const device = e.device || (e.headers && e.headers.resource);
+    const login = /\/users\/([^/]+)\/auth_tokens/.exec(String(e.path || ""));
+    return [e.uid, e.actor, e.caller, e.receiver, userOfDevice.get(device), login && decodeURIComponent(login[1])].filter(Boolean);
   }
 
   function renderFilters() {

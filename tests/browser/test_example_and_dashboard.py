@@ -141,6 +141,13 @@ def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(contexts, site, 
     expect(diagram).to_contain_text("ongoing", timeout=WAIT)
     dashboard.locator("#f-call").select_option(sid)
     expect(dashboard.locator("#journal li").first).to_contain_text(sid, timeout=WAIT)
+    dashboard.locator("#f-call").select_option("")
+    dashboard.locator("#f-user").select_option("alice")
+    dashboard.locator("#f-kind").select_option("http.request")
+    journal = dashboard.locator("#journal")
+    expect(journal).to_contain_text("POST /v3.0/calls", timeout=WAIT)  # the SDK's request: alice's by its device
+    expect(journal).to_contain_text("/users/alice/auth_tokens")
+    expect(journal.locator("li .kind").filter(has_not_text="http.request")).to_have_count(0)
     shots(app, "example-accepted")
     shots(dashboard, "dashboard-call")
     app.get_by_role("button", name="End").click()
