@@ -101,7 +101,7 @@ def shots(tmp_path: Path, record_property: Callable[[str, object], None]) -> Cal
 def open_app(contexts: Any, site: str, server: MockServer, uid: str, expect: Any) -> Any:
     """The example page, logged in as ``uid`` through its form, its socket authenticated."""
     page = contexts().new_page()
-    page.goto(f"{site}?host=127.0.0.1:{server.server.port}")
+    page.goto(f"{site}?host=127.0.0.1:{server.server.port}&users=alice,bob,carol,dave,erin")
     page.locator("#uid").fill(uid)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#me")).to_have_text(uid, timeout=WAIT)
@@ -117,9 +117,13 @@ def open_dashboard(contexts: Any, server: MockServer, expect: Any, *, scheme: st
 
 
 def place_call(app: Any, callee: str, expect: Any) -> str:
-    """Call ``callee`` from the page's magic-user form; the session id once it rings."""
-    app.locator("#magic-uid").fill(callee)
-    app.locator("#call-magic").get_by_role("button", name="Call").click()
+    """Call ``callee`` from the page (a magic user from its form, anyone else from its user list); the
+    session id once it rings."""
+    if callee.startswith("ring-"):
+        app.locator("#magic-uid").fill(callee)
+        app.locator("#call-magic").get_by_role("button", name="Call").click()
+    else:
+        app.get_by_role("button", name=f"Call {callee}", exact=True).click()
     expect(app.locator("#call-state")).to_have_text("ringing", timeout=WAIT)
     sid = app.locator("#call-state").get_attribute("data-session")
     assert sid
