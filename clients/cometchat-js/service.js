@@ -37,7 +37,7 @@ const sdk = require('./sdk');
 
 const sdkInfo = sdk.describe();
 /** Every capability of the adapter; an SDK that lacks an API declares fewer (sdk.js, `capabilitiesFor`). */
-const ALL_CAPABILITIES = [
+const CAPABILITIES = [
   'group-calls',
   'custom-timeout',
   'multi-device',
@@ -546,14 +546,14 @@ process.on('exit', () => {
   flushTrace();
 });
 
-/** What `GET /` declares: all of ALL_CAPABILITIES for the pinned SDK, fewer for one that lacks an API. */
-let capabilities = ALL_CAPABILITIES;
+/** What `GET /` declares: all of CAPABILITIES for the pinned SDK, fewer for one that lacks an API. */
+let capabilities = CAPABILITIES;
 
 async function main() {
   if (SDK_DIR) {
     // Another version: find out what its API has before declaring anything (a worker thread, ~0.2 s).
     const found = await sdk.probe();
-    capabilities = sdk.capabilitiesFor(ALL_CAPABILITIES, found);
+    capabilities = sdk.capabilitiesFor(CAPABILITIES, found);
     process.stderr.write(`[service] ${sdkInfo.name}@${sdkInfo.version}: ${JSON.stringify(found)}; capabilities ${capabilities.join(', ')}\n`);
   }
   server.listen(parsePort(process.argv.slice(2)), '127.0.0.1', () => {
