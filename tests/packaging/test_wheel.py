@@ -196,6 +196,20 @@ def test_serve_runs_with_tls_from_the_users_cache(installed: Installed) -> None:
         health = urllib.request.Request(f"{url}/_ringside/health", headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(health, context=context, timeout=10) as reply:
             assert reply.status == 200
+        # the dashboard: its files are the wheel's package data, its diagrams the report's code
+        assert f"ringside: dashboard {url}/_ringside/ui/#token={token}" in lines
+        for path in ("/_ringside/ui/", "/_ringside/ui/app.js", "/_ringside/ui/app.css"):
+            with urllib.request.urlopen(f"{url}{path}", context=context, timeout=10) as reply:
+                assert reply.status == 200 and reply.read(), path
+        control = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        place = urllib.request.Request(
+            f"{url}/_ringside/calls", data=b'{"as": "alice", "receiver": "bob"}', headers=control, method="POST"
+        )
+        with urllib.request.urlopen(place, context=context, timeout=10) as reply:
+            sid = json.load(reply)["data"]["data"]["entities"]["on"]["entity"]["sessionid"]
+        drawn = urllib.request.Request(f"{url}/_ringside/ui/diagram?sid={sid}", headers=control)
+        with urllib.request.urlopen(drawn, context=context, timeout=10) as reply:
+            assert json.load(reply)["data"]["svg"].startswith("<svg")
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
         assert "ringside: stopped" in server.stdout.read()
