@@ -185,7 +185,7 @@ _CSS = (
     "th{background:#f6f8fa}td.v{color:#fff;font-weight:600;text-align:center}tr.differ td:first-child{border-left:4px solid #cf222e}"
     "table.versions th.ver{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:500;padding:.4rem .1rem}"
     "table.versions td.v{padding:.2rem .1rem;min-width:1.4rem}table.versions td.v a{color:#fff;text-decoration:none}"
-    "td.change{white-space:nowrap}.regression{color:#cf222e;font-weight:600}.fix{color:#1a7f37;font-weight:600}"
+    "td.change,td.id{white-space:nowrap}.regression{color:#cf222e;font-weight:600}.fix{color:#1a7f37;font-weight:600}"
 )
 
 
@@ -211,15 +211,19 @@ def _render_versions(matrix: Json, links: dict[str, str]) -> str:
             for c in clients
         )
         first = row.get("firstChange")
+        every = "; ".join(
+            f"{c['kind']} in {_label(c['at'], sdks)}: {c['from']} → {c['to']}" for c in row.get("changes", [])
+        )
         change = (
-            f"<span class='{_e(first['kind'])}'>{_e(first['kind'])}</span> in {_e(_label(first['at'], sdks))}"
+            f"<span class='{_e(first['kind'])}' title='{_e(every)}'>{_e(first['kind'])}</span> in "
+            f"{_e(_label(first['at'], sdks))}"
             + (f" (+{len(row['changes']) - 1} more)" if len(row["changes"]) > 1 else "")
             if first
             else ""
         )
         css = " class='differ'" if first else ""
         out.append(
-            f"<tr{css}><td>{_e(row['id'])}</td><td>{_e(row['name'])}</td><td class='change'>{change}</td>{cells}</tr>"
+            f"<tr{css}><td class='id'>{_e(row['id'])}</td><td>{_e(row['name'])}</td><td class='change'>{change}</td>{cells}</tr>"
         )
     out.append("</table></body></html>")
     return "\n".join(out)

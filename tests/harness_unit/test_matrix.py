@@ -99,7 +99,11 @@ def test_versions_are_ordered_and_each_scenario_says_where_its_behaviour_changed
     assert rows["A-4"]["notes"]["cometchat-js@4.2.0"] == "known failure: the SDK's own reason"
     assert rows["A-2"]["notes"]["cometchat-js@4.2.0"] == "Then it works: ComplianceViolation: it did not"
     page = matrix.render(built)
-    assert "4 SDK versions side by side" in page and "<span class='fix'>fix</span> in 4.2.0" in page
+    assert (
+        "4 SDK versions side by side" in page
+        and "'>fix</span> in 4.2.0" in page
+        and "title='fix in 4.2.0: failed → passed'" in page
+    )
     assert "cometchat-pro 3.0.13" in page
 
 
