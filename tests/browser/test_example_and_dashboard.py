@@ -116,6 +116,11 @@ def open_dashboard(contexts: Any, server: MockServer, expect: Any, *, scheme: st
     return page
 
 
+def app_resource(server: MockServer, uid: str) -> str:
+    [device] = [d for d in server.data("GET", "/devices") if d["uid"] == uid]
+    return str(device["resource"])
+
+
 def place_call(app: Any, callee: str, expect: Any) -> str:
     """Call ``callee`` from the page (a magic user from its form, anyone else from its user list); the
     session id once it rings."""
@@ -157,6 +162,17 @@ def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(contexts, site, 
     app.get_by_role("button", name="End").click()
     expect(app.locator("#call-state")).to_have_text("ended", timeout=WAIT)
     expect(row).to_have_attribute("data-status", "ended", timeout=WAIT)
+    # per device: a fault on the next call frame, then a dropped socket
+    alice = dashboard.locator("#users tr[data-uid='alice']")
+    dashboard.locator("#fault-kind").select_option("delay")
+    alice.get_by_role("button", name="Fault on next frame to alice").click()
+    expect(dashboard.locator("#notice")).to_have_text("fault delay for alice: done", timeout=WAIT)
+    [fault] = server.data("GET", "/faults")["faults"]
+    assert (fault["kind"], fault["user"], fault["device"]) == ("delay", "alice", app_resource(server, "alice"))
+    server.data("DELETE", "/faults")
+    alice.get_by_role("button", name="Drop socket of alice").click()
+    expect(dashboard.locator("#notice")).to_contain_text("done", timeout=WAIT)
+    assert [e["uid"] for e in server.journal(kinds=["control"]) if e["action"] == "device-dropped"] == ["alice"]
 
 
 @pytest.mark.parametrize(
