@@ -60,6 +60,10 @@ RESULT_SCHEMAS: dict[str, str] = {
     Command.SYNC: "adapter/sync-result",
 }
 
+#: Commands whose ``result`` may itself carry ``sync``'s counts (``resource``, ``framesReceived``, …);
+#: ``sync``'s own result is read by whoever sent it.
+_COUNTED_RESULTS = frozenset({Command.ADVANCE_TIME})
+
 
 @dataclass(frozen=True)
 class CommandResult:
@@ -69,6 +73,9 @@ class CommandResult:
     ok: bool
     result: Any = None
     error: Json | None = None
+    #: what ``sync`` would have answered as the reply went (the reply's optional ``counts``, or the
+    #: counts an ``advanceTime`` result carries), else ``None``
+    counts: Json | None = None
 
     @property
     def error_code(self) -> str | None:
@@ -206,6 +213,9 @@ class ClientInstance:
     #: How many callback reports the instance says it has made (``sync``'s optional ``callbacksSent``).
     callbacks_sent: int | None = None
     commands: list[Json] = field(default_factory=list)
+    #: (commands sent, frames received) from the last reply that carried ``sync``'s counts (optional in
+    #: the protocol): an instance sent no command since is settled from it without a ``sync`` of its own
+    counted: tuple[int, int] | None = None
 
     def command(self, name: str, params: Json | None = None, *, deadline: float | None = None) -> CommandResult:
         """Run a command; raises AdapterError if the service misbehaves (not if the SDK refuses)."""
@@ -219,10 +229,18 @@ class ClientInstance:
         if not 200 <= status < 300:
             raise AdapterError(f"command {name} answered HTTP {status}: {json.dumps(body)[:300]}")
         _checked("adapter/command-reply", body, f"the reply to {name}")
-        result = CommandResult(command=name, ok=bool(body["ok"]), result=body.get("result"), error=body.get("error"))
-        if result.ok and result.result is not None and name in RESULT_SCHEMAS:
-            _checked(RESULT_SCHEMAS[name], result.result, f"{self.tag}: the result of {name}")
-        self.commands.append({"command": name, "params": params or {}, "ok": result.ok, "error": result.error})
+        ok, value = bool(body["ok"]), body.get("result")
+        if ok and value is not None and name in RESULT_SCHEMAS:
+            _checked(RESULT_SCHEMAS[name], value, f"{self.tag}: the result of {name}")
+        counts = body.get("counts")
+        if counts is None and name in _COUNTED_RESULTS and isinstance(value, dict) and "framesReceived" in value:
+            counts = value
+        result = CommandResult(command=name, ok=ok, result=value, error=body.get("error"), counts=counts)
+        self.commands.append({"command": name, "params": params or {}, "ok": ok, "error": result.error})
+        if counts is not None:
+            self.resource = counts["resource"]
+            self.callbacks_sent = counts.get("callbacksSent", self.callbacks_sent)
+            self.counted = (len(self.commands), int(counts["framesReceived"]))
         return result
 
     def ok(self, name: str, params: Json | None = None) -> Any:

@@ -100,9 +100,9 @@ class Party:
     last_error: Json | None = None
     #: (resource, server events for it, commands sent) when the instance was last seen settled
     quiet: tuple[str, int, int] | None = None
-    #: (commands sent, frames received) from the last ``advanceTime`` reply that carried ``sync``'s
-    #: counts (optional in the protocol): settling right after it needs no ``sync`` of its own
-    observed: tuple[int, int] | None = None
+    #: closed sockets and failed sends of its device when it was last seen settled: one since makes a
+    #: reply's counts (taken before the harness saw it) no ground to skip the ``sync``
+    breaks: int = 0
 
 
 class World:
@@ -128,6 +128,8 @@ class World:
         self._cursor = self.journal_start
         self._sent: dict[str, int] = {}
         self._events: dict[str, int] = {}
+        #: per device, the events that are not a frame sent: closed sockets, evictions, failed sends
+        self._breaks: dict[str, int] = {}
         #: connection → the device id its auth frame claimed: what the server sends a socket it has not
         #: (yet) authenticated — a refused reconnect's auth reply — reaches that device all the same
         self._claims: dict[int, str] = {}
@@ -330,13 +332,8 @@ class World:
             if not isinstance(result, dict):
                 instance.next_timer = None
                 continue
+            # the reply may carry what sync would say (optional): the instance keeps it for the next settle
             instance.next_timer = result.get("nextTimer")
-            frames = result.get("framesReceived")
-            if isinstance(frames, int) and not isinstance(frames, bool):
-                # the reply carries what sync would say (optional): the settle that follows reads it
-                instance.resource = result.get("resource") or instance.resource
-                instance.callbacks_sent = result.get("callbacksSent", instance.callbacks_sent)
-                party.observed = (len(instance.commands), frames)
 
     def _wait_real(self, seconds: float) -> None:
         # Real clock: time passes by itself; wait on the callback condition so nothing is missed.
@@ -375,6 +372,7 @@ class World:
                 resource = party.instance.resource
                 if received[party.name] >= self._sent_to(resource):
                     party.quiet = self._mark_quiet(party)
+                    party.breaks = self._breaks.get(resource, 0) if resource is not None else 0
                     settled[party.name] = self._events_of(resource)
                 else:
                     behind.append(party)
@@ -390,11 +388,18 @@ class World:
                 )
 
     def _observed(self, party: Party) -> int:
-        """The frames an instance received: from its last ``advanceTime`` reply when that carried the count
-        and no command was sent since (used once), else from a ``sync``."""
-        observed, party.observed = party.observed, None
-        if observed is not None and observed[0] == len(party.instance.commands):
-            return observed[1]
+        """The frames an instance received: from its last command's reply when that carried ``sync``'s
+        counts (optional in the protocol; used once), no command was sent since, and its device's socket
+        neither closed nor failed a send since it last settled; else from a ``sync``."""
+        instance = party.instance
+        counted, instance.counted = instance.counted, None
+        if (
+            counted is not None
+            and counted[0] == len(instance.commands)
+            and instance.resource is not None
+            and self._breaks.get(instance.resource, 0) == party.breaks
+        ):
+            return counted[1]
         return self._sync(party)
 
     def _sync(self, party: Party) -> int:
@@ -433,7 +438,7 @@ class World:
         entries = self.probe.journal(since=self._cursor, kinds=_DEVICE_KINDS)
         if not entries:
             return
-        sent, events, claims = self._sent, self._events, self._claims
+        sent, events, claims, breaks = self._sent, self._events, self._claims, self._breaks
         for typed in entries:
             entry: Json = cast(Json, typed)
             device = entry.get("device")
@@ -449,12 +454,14 @@ class World:
                     continue
             if kind == "ws.out":
                 sent[device] = sent.get(device, 0) + 1
-            elif kind == "ws.close":
-                sent[device] = sent.get(device, 0) - int(entry.get("unsent", 0))
-            elif kind == "error":
-                if entry.get("where") != "send":
-                    continue
-                sent[device] = sent.get(device, 0) - 1
+            else:
+                if kind == "ws.close":
+                    sent[device] = sent.get(device, 0) - int(entry.get("unsent", 0))
+                elif kind == "error":
+                    if entry.get("where") != "send":
+                        continue
+                    sent[device] = sent.get(device, 0) - 1
+                breaks[device] = breaks.get(device, 0) + 1
             events[device] = events.get(device, 0) + 1
         self._cursor = int(entries[-1]["seq"])
 

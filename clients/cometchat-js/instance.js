@@ -537,12 +537,35 @@ async function runCommand(command, params) {
   }
   const fn = Object.prototype.hasOwnProperty.call(commands, command) ? commands[command] : null;
   if (!fn) return { protocolError: { status: 400, code: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } };
+  let response;
   try {
-    return { response: { ok: true, result: (await fn(params || {})) ?? null } };
+    response = { ok: true, result: (await fn(params || {})) ?? null };
   } catch (e) {
     if (e instanceof ProtocolError) return { protocolError: { status: e.status, code: e.code, message: e.message } };
-    return { response: { ok: false, error: errorToJson(e) } };
+    response = { ok: false, error: errorToJson(e) };
   }
+  if (!COUNTED_RESULTS.has(command)) {
+    const counts = await countsIfQuiet();
+    if (counts) response.counts = counts;
+  }
+  return { response };
+}
+
+/** Commands whose result carries what `sync` answers already (advanceTime once logged in). */
+const COUNTED_RESULTS = new Set(['advanceTime', 'sync']);
+
+/**
+ * What `sync` would answer beside the clock, when the instance is quiet as the reply goes — quiet
+ * for three event-loop turns, as settle() wants — or null (nothing is waited for: the harness then
+ * sends a `sync`). Optional in the protocol: the reply's `counts` spare the harness that round trip.
+ */
+async function countsIfQuiet() {
+  for (let turn = 0; turn < 3; turn += 1) {
+    await nextTurn();
+    if (busyReason()) return null;
+  }
+  const resource = currentResource();
+  return resource ? { resource, framesReceived: io.framesReceived, callbacksSent: callbacks.seq } : null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from adapter_protocol.client import ClientInstance
 from adapter_protocol.names import Capability, Command
 from harness.errors import AdapterError
 from harness.world import CallbackLog, Party, World
@@ -52,6 +53,8 @@ class FakeInstance:
         self.callbacks_sent: int | None = None
         self.next_timer: float | None = None
         self.commands: list[Json] = []
+        #: (commands sent, frames received) of the last reply with sync's counts (ClientInstance keeps it)
+        self.counted: tuple[int, int] | None = None
         self.received = 0
         self.lag = 0
         self.syncs = 0
@@ -199,6 +202,7 @@ class CountingInstance(FakeInstance):
             self.lag -= 1
         else:
             self.received = self.sent()
+        self.resource, self.counted = self.tag, (len(self.commands), self.received)  # as ClientInstance does
         return {"now": 0, "nextTimer": None, "resource": self.tag, "framesReceived": self.received, "callbacksSent": 0}
 
 
@@ -284,3 +288,124 @@ def test_frames_to_a_socket_not_authenticated_yet_count_for_the_device_it_claime
     probe.entries.append({"seq": len(probe.entries) + 1, "kind": "ws.out", "conn": 10, "device": None})
     world.settle()
     assert (world._sent_to("dev-alice"), world._sent_to("dev-bob")) == (4, 0)  # an unclaimed socket counts for nobody
+
+
+# -- every command's reply may carry sync's counts (the real ClientInstance reads them) -----------------
+
+
+class ScriptedService:
+    """A test service behind a fake transport: one instance, whose frames arrive when the test says; its
+    command replies carry ``counts`` (what sync would answer) when ``counting`` is on."""
+
+    def __init__(self, probe: FakeProbe, *, counting: bool) -> None:
+        self.probe = probe
+        self.counting = counting
+        self.capabilities = frozenset({Capability.VIRTUAL_TIME})
+        self.received = 0
+        self.syncs = 0
+        #: called (once) after a reply is made, before the harness reads it (a frame sent just after)
+        self.after_reply: Any = None
+
+    def sent(self) -> int:
+        return sum(1 for e in self.probe.entries if e["kind"] == "ws.out" and e["device"] == "dev-alice")
+
+    def transport(self, method: str, url: str, body: Any = None, *, deadline: float) -> tuple[int, Any, dict[str, str]]:
+        self.received = self.sent()  # the instance has every frame sent so far, each one dispatched
+        counts = {"resource": "dev-alice", "framesReceived": self.received, "callbacksSent": 0}
+        if body["command"] == Command.SYNC:
+            self.syncs += 1
+            reply: Json = {"ok": True, "result": {**counts, "now": 0}}
+        else:
+            reply = {"ok": True, "result": None, **({"counts": counts} if self.counting else {})}
+        if self.after_reply is not None:
+            self.after_reply()
+            self.after_reply = None
+        return 200, reply, {}
+
+
+def wire_world(*, counting: bool) -> tuple[World, FakeProbe, ScriptedService, ClientInstance]:
+    probe = FakeProbe()
+    service = ScriptedService(probe, counting=counting)
+    world = World(probe, service, CallbackLog(probe))  # type: ignore[arg-type]
+    instance = ClientInstance(service=service, url="http://fake/instances/1", tag="alice", uid="alice")  # type: ignore[arg-type]
+    world.parties["alice"] = Party(name="alice", uid="alice", instance=instance)
+    return world, probe, service, instance
+
+
+def test_a_command_reply_with_the_counts_spares_the_sync() -> None:
+    world, probe, service, instance = wire_world(counting=True)
+    probe.send("dev-alice", 2)  # the auth reply and one more, both received before the reply
+    world.act("alice", Command.LOGIN)
+    assert service.syncs == 0
+    assert (instance.resource, instance.callbacks_sent) == ("dev-alice", 0)  # taken from the counts
+    assert world.parties["alice"].quiet is not None  # settled: the next settle asks nothing either
+    world.settle()
+    assert service.syncs == 0
+    world.act("alice", Command.ACCEPT_CALL, {"sessionId": "s"})
+    assert service.syncs == 0
+
+
+def test_without_the_counts_every_command_is_followed_by_a_sync() -> None:
+    world, probe, service, instance = wire_world(counting=False)
+    probe.send("dev-alice")
+    world.act("alice", Command.LOGIN)
+    assert service.syncs == 1
+    assert instance.counted is None and instance.resource == "dev-alice"  # from the sync
+    world.act("alice", Command.ACCEPT_CALL, {"sessionId": "s"})
+    assert service.syncs == 2
+
+
+def test_counts_behind_the_server_are_followed_by_a_sync() -> None:
+    """A frame the server sent after the reply was made: the reply's framesReceived is lower than the
+    server's count of frames sent to the device, so the harness asks."""
+    world, probe, service, _instance = wire_world(counting=True)
+    world.act("alice", Command.LOGIN)
+    service.after_reply = lambda: probe.send("dev-alice")
+    world.act("alice", Command.INITIATE_CALL, {"receiver": "bob"})
+    assert service.syncs == 1
+    assert service.received == 1
+
+
+def test_counts_are_used_once_and_not_after_another_command() -> None:
+    world, probe, service, instance = wire_world(counting=True)
+    world.act("alice", Command.LOGIN)
+    assert instance.counted is None  # the settle used them
+    service.counting = False
+    instance.command(Command.GET_ACTIVE_CALL)  # a later reply without counts: the earlier ones are stale
+    world.settle()
+    assert service.syncs == 1
+    service.counting = True
+    instance.command(Command.ACCEPT_CALL, {"sessionId": "s"})
+    instance.counted = None  # as if a settle had used them already
+    probe.send("dev-alice")
+    world.settle()
+    assert service.syncs == 2
+
+
+def test_counts_do_not_settle_an_instance_whose_socket_closed_since_it_last_settled() -> None:
+    world, probe, service, _instance = wire_world(counting=True)
+    world.act("alice", Command.LOGIN)
+    probe.close("dev-alice")  # the client may not have noticed yet: its counts were taken before
+    world.act("alice", Command.GET_ACTIVE_CALL)
+    assert service.syncs == 1
+    world.act("alice", Command.GET_ACTIVE_CALL)  # settled since, nothing new: the counts will do
+    assert service.syncs == 1
+
+
+def test_an_advance_time_result_with_the_counts_is_read_as_counts() -> None:
+    world, _probe, service, instance = wire_world(counting=False)
+    world.act("alice", Command.LOGIN)
+    syncs_before = service.syncs
+    scripted = service.transport
+
+    def advance(method: str, url: str, body: Any = None, *, deadline: float) -> tuple[int, Any, dict[str, str]]:
+        result = {"now": 1, "nextTimer": None, "resource": "dev-alice", "framesReceived": 3, "callbacksSent": 2}
+        return 200, {"ok": True, "result": result}, {}
+
+    instance.service.transport = advance
+    outcome = instance.command(Command.ADVANCE_TIME, {"to": 1})
+    assert outcome.counts is not None and instance.counted == (len(instance.commands), 3)
+    assert instance.callbacks_sent == 2
+    instance.service.transport = scripted
+    world.settle()
+    assert service.syncs == syncs_before  # settled from the result's counts

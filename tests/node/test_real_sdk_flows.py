@@ -98,3 +98,21 @@ def test_unknown_session_gives_the_servers_error_envelope(served: Any, sdk: Any)
     assert not result.ok
     assert result.error is not None and result.error["code"] == "ERR_CALL_NOT_FOUND"
     assert result.error["details"] == {"sessionId": "v1.eu.ringside.doesnotexist"}
+
+
+def test_a_quiet_instances_replies_carry_what_sync_would_say(served: Any, sdk: Any) -> None:
+    """Every command's reply may carry sync's counts (``counts``, optional in the protocol): the adapter
+    gives them when the instance is quiet as the reply goes, as ``sync`` would count them."""
+    alice, bob = sdk("alice"), sdk("bob")
+    placed = alice.command("initiateCall", {"receiver": "bob", "receiverType": "user", "callType": "audio"})
+    assert placed.ok and placed.counts is not None
+    assert alice.counted == (len(alice.commands), placed.counts["framesReceived"])
+    synced = alice.ok("sync")
+    assert placed.counts["resource"] == synced["resource"]
+    assert placed.counts["framesReceived"] <= synced["framesReceived"]
+    settled(served, bob, 1)
+    asked = bob.command("getActiveCall")
+    assert asked.counts is not None and asked.counts["callbacksSent"] == 1  # onIncomingCallReceived, reported
+    synced = bob.ok("sync")
+    assert (asked.counts["resource"], asked.counts["callbacksSent"]) == (synced["resource"], synced["callbacksSent"])
+    assert asked.counts["framesReceived"] <= synced["framesReceived"]

@@ -148,6 +148,45 @@ async def test_a_call_through_the_protocol_with_callbacks(service, mock):
     assert response.status == 204
 
 
+async def test_a_settled_instances_replies_carry_what_sync_would_say(service, mock):
+    """Every command's reply carries sync's counts (``counts``, optional in the protocol) when the instance
+    is settled as the reply goes; ``advanceTime`` and ``sync`` carry them in their result instead."""
+    alice = await create(service, create_body(mock, "alice-1", "alice"))
+    bob = await create(service, create_body(mock, "bob-1", "bob"))
+    for url in (alice, bob):
+        login = await run(service, url, "login")
+        synced = await sync(service, mock, url)
+        assert login["counts"] == {k: synced[k] for k in ("resource", "framesReceived", "callbacksSent")}
+        assert "counts" in await run(service, url, "addCallListener", id="main")
+    placed = await run(service, alice, "initiateCall", receiver="bob", receiverType="user", callType="audio")
+    assert placed["counts"]["resource"] == (await sync(service, mock, alice))["resource"]
+    synced = await sync(service, mock, bob)
+    asked = await run(service, bob, "getActiveCall")
+    assert asked["counts"] == {k: synced[k] for k in ("resource", "framesReceived", "callbacksSent")}
+    assert asked["counts"]["callbacksSent"] == 1  # onIncomingCallReceived, reported
+    assert "counts" not in await run(service, alice, "sync")
+    assert "counts" not in await run(service, alice, "advanceTime", to=mock.now())
+
+
+async def test_a_reply_while_a_callback_report_is_in_flight_carries_no_counts(service, mock):
+    """A report still being retried (its sink unreachable) means the instance is not settled: a reply
+    then leaves the counts out, and the harness asks with ``sync``, which waits for the report."""
+    alice = await create(service, create_body(mock, "alice-2", "alice"))
+    body = create_body(mock, "bob-2", "bob")
+    body["callbackUrl"] = "http://127.0.0.1:9/nobody"  # refused: the report is retried for seconds
+    bob = await create(service, body)
+    for url in (alice, bob):
+        await run(service, url, "login")
+        await run(service, url, "addCallListener", id="main")
+    assert "counts" in await run(service, bob, "getActiveCall")  # settled: no report yet
+    await run(service, alice, "initiateCall", receiver="bob", receiverType="user", callType="audio")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    while "counts" in (reply := await run(service, bob, "getActiveCall")) and loop.time() < deadline:
+        await asyncio.sleep(0.01)  # until bob got the incoming call and its report is being retried
+    assert reply["ok"] and "counts" not in reply
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

@@ -109,6 +109,12 @@ class ChatSocket:
             with contextlib.suppress(Exception):
                 await asyncio.shield(reader)
 
+    @property
+    def letting_go(self) -> bool:
+        """Whether :meth:`let_go` would wait: the socket closed, its reader not finished yet."""
+        ws, reader = self._ws, self._reader
+        return ws is not None and ws.closed and reader is not None and not reader.done()
+
     def pong_pending(self) -> asyncio.Future[None] | None:
         """A future resolved when the outstanding ping is answered (or given up), or ``None``."""
         return self._pong if self._pong is not None and not self._pong.done() else None

@@ -201,6 +201,11 @@ class RingingClient:
         await self._socket.let_go()
         await self.activity.idle()
 
+    @property
+    def is_idle(self) -> bool:
+        """Whether :meth:`idle` would return at once: nothing in flight, no closed socket to let go of."""
+        return self.activity.running == 0 and not self._socket.letting_go
+
     async def wait_for_frames(self, count: int) -> None:
         """Return once :attr:`frames_received` is at least ``count`` (each one dispatched already)."""
         await self._socket.wait_for_frames(count)

@@ -432,6 +432,15 @@ class Instance:
         await self.settle()
         return {"now": self.client.clock.now(), **self._counts()}
 
+    def counts_if_settled(self) -> Json | None:
+        """What ``sync`` would report beside the clock, if the instance is settled right now (as ``sync``
+        waits for it to be: no REST request, timer effect or callback report in flight) and has a resource;
+        else ``None``. A command's reply carries it (optional in the protocol), sparing the harness a
+        ``sync``; it never waits, so a command's reply comes as soon as the command is done."""
+        if self.client.resource is None or not self.client.is_idle or self.callbacks.pending:
+            return None
+        return self._counts()
+
     def _counts(self) -> Json:
         """What ``sync`` reports beside the clock (``advanceTime`` reports it too)."""
         return {

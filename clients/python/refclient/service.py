@@ -38,7 +38,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapter_protocol.names import READY_PREFIX, Capability
+from adapter_protocol.names import READY_PREFIX, Capability, Command
 from refclient.client import SDK_VERSION
 from refclient.errors import CometChatError
 from refclient.faults import ENV_VAR, Quirks
@@ -57,6 +57,8 @@ LOG_ENV_VAR = "RINGSIDE_REFCLIENT_LOG"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Json = dict[str, Any]
+#: Commands whose result carries sync's counts already: their replies need no ``counts`` beside it.
+_COUNTING_COMMANDS = frozenset({Command.ADVANCE_TIME, Command.SYNC})
 
 
 class AdapterService:
@@ -139,8 +141,13 @@ class AdapterService:
         try:
             result = await instance.run(body["command"], body["params"])
         except CometChatError as exc:
-            return {"ok": False, "error": exc.to_json()}
-        return {"ok": True, "result": result}
+            reply: Json = {"ok": False, "error": exc.to_json()}
+        else:
+            reply = {"ok": True, "result": result}
+        # what sync would answer, when the instance is settled as the reply goes (optional in the protocol)
+        if body["command"] not in _COUNTING_COMMANDS and (counts := instance.counts_if_settled()) is not None:
+            reply["counts"] = counts
+        return reply
 
     async def delete_instance(self, instance_id: str) -> None:
         """``DELETE /instances/{id}``'s work: log out and free the instance."""
