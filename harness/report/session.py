@@ -1,8 +1,9 @@
 """The pytest plugins that collect rows during the run and write the report as it goes and at the end.
 
 :class:`RowBuilder` runs wherever scenarios run (the one pytest process, or each pytest-xdist worker):
-it turns each phase's report into the scenario's :class:`~harness.report.collect.Row` and carries it
-on the report itself (``TestReport.user_properties``, as JSON), with the client's service description.
+it turns each phase's report into the scenario's :class:`~harness.report.collect.Row` and carries the
+finished row on the teardown phase's report (``TestReport.user_properties``, as JSON; once per scenario),
+with the client's service description.
 :class:`ComplianceReport` runs on the controller only: it takes the rows off the reports it is told
 about (its own, or the workers'), so a serial run and a parallel one build the report the same way.
 Each finished scenario's row is appended to ``<run>/rows.jsonl`` at once (beside ``run.json``, what the
@@ -146,12 +147,14 @@ class RowBuilder:
         row.clock_seconds = item.stash.get(CLOCK_SECONDS, row.clock_seconds)
         if SCENARIO in item.stash:
             row.name, row.feature = item.stash[SCENARIO]
-        report.user_properties.append((ROW_PROPERTY, json.dumps(dataclasses.asdict(row), default=str)))
         info = self.config.stash.get(SERVICE_INFO, None)
         if info is not None and not self._service_sent:
             report.user_properties.append((SERVICE_PROPERTY, json.dumps(info, default=str)))
             self._service_sent = True
         if report.when == "teardown":
+            # the row travels once, on the last phase's report: only a scenario that ran to its end counts,
+            # and the whole row (timeline included) is costly to copy and encode
+            report.user_properties.append((ROW_PROPERTY, json.dumps(dataclasses.asdict(row), default=str)))
             del self.rows[item.nodeid]
 
 
