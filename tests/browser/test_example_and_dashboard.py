@@ -170,8 +170,9 @@ def test_the_page_calls_a_magic_user_and_the_dashboard_shows_it(contexts, site, 
     [fault] = server.data("GET", "/faults")["faults"]
     assert (fault["kind"], fault["user"], fault["device"]) == ("delay", "alice", app_resource(server, "alice"))
     server.data("DELETE", "/faults")
+    resource = app_resource(server, "alice")
     alice.get_by_role("button", name="Drop socket of alice").click()
-    expect(dashboard.locator("#notice")).to_contain_text("done", timeout=WAIT)
+    expect(dashboard.locator("#notice")).to_have_text(f"drop {resource}: done", timeout=WAIT)
     assert [e["uid"] for e in server.journal(kinds=["control"]) if e["action"] == "device-dropped"] == ["alice"]
 
 
