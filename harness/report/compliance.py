@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from harness.report import html
 from harness.report.collect import DEFAULT_LATENCY_BUDGET_MS, TIERS, Row
 from harness.report.schemas import assert_valid
@@ -316,13 +318,23 @@ def write_files(report: Json, out: Path) -> Path:
     """Write ``report.json`` (validated first), ``junit.xml``, ``ctrf.json`` and ``report.html`` into ``out``."""
     assert_valid("report/report", report)
     out.mkdir(parents=True, exist_ok=True)
-    _replace(out / "report.json", json.dumps(report, indent=2, default=str) + "\n")
+    _replace(out / "report.json", _pretty(report) + "\n")
     tree = junit(report)
     ET.indent(tree)
     _replace(out / "junit.xml", ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=True) + "\n")
-    _replace(out / "ctrf.json", json.dumps(ctrf(report), indent=2) + "\n")
+    _replace(out / "ctrf.json", _pretty(ctrf(report)) + "\n")
     _replace(out / "report.html", html.render(report))
     return out
+
+
+def _pretty(value: Any) -> str:
+    """``value`` as JSON indented by two spaces. orjson's encoder: the standard library's, with ``indent``,
+    runs in Python (≈ 0.2 s for a catalogue's report, timelines included); the standard library's for what
+    orjson refuses (an integer beyond 64 bits, a key that is not a string)."""
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, indent=2, default=str)
 
 
 def _replace(path: Path, text: str) -> None:

@@ -16,7 +16,6 @@ report is built from the rows in catalogue order (:func:`harness.report.shards.a
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import signal
@@ -153,8 +152,9 @@ class RowBuilder:
             self._service_sent = True
         if report.when == "teardown":
             # the row travels once, on the last phase's report: only a scenario that ran to its end counts,
-            # and the whole row (timeline included) is costly to copy and encode
-            report.user_properties.append((ROW_PROPERTY, json.dumps(dataclasses.asdict(row), default=str)))
+            # and the whole row (timeline included) is costly to encode. Its fields are JSON values already:
+            # encoded as they are (``dataclasses.asdict`` would deep-copy the timeline first, for nothing)
+            report.user_properties.append((ROW_PROPERTY, json.dumps(vars(row), default=str)))
             del self.rows[item.nodeid]
 
 
