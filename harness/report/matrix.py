@@ -11,8 +11,9 @@ Two kinds:
   the versions where its *behaviour* changed from the version before: ``regression`` (passed → failed),
   ``fix`` (failed → passed) or ``change`` (to or from an error or a skip). Behaviour compares classes of
   verdicts: passed and passed-late are a pass, failed and known-failure a failure (whether a failure is
-  listed says nothing of the SDK), error and skipped each their own. The scenarios that changed come first,
-  by the version of their first change, then those that never passed anywhere, then the rest.
+  listed says nothing of the SDK), error and skipped each their own. Regressions and fixes come first, by
+  version, then the other changes (to or from a skip or an error), then the scenarios that never passed
+  anywhere, then the rest.
 """
 
 from __future__ import annotations
@@ -100,10 +101,13 @@ def build(reports: list[Json]) -> Json:
         column = {c: i for i, c in enumerate(clients)}
 
         def order(row: Json) -> tuple[int, int, str]:
-            if row["firstChange"]:
-                return (0, column[row["firstChange"]["at"]], row["id"])
+            behaviour = [c for c in row["changes"] if c["kind"] in ("regression", "fix")]
+            if behaviour:  # a regression or a fix first, by the version of the first one
+                return (0, column[behaviour[0]["at"]], row["id"])
+            if row["firstChange"]:  # then a change to or from a skip or an error
+                return (1, column[row["firstChange"]["at"]], row["id"])
             never = all(BEHAVIOUR.get(v) != "pass" for v in row["verdicts"].values())
-            return (1 if never else 2, 0, row["id"])
+            return (2 if never else 3, 0, row["id"])
 
         ordered = sorted(rows.values(), key=order)
     else:
@@ -201,7 +205,7 @@ def _render_versions(matrix: Json, links: dict[str, str]) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>ringside: {len(clients)} SDK versions side by side</h1>",
         f"<p>{len(matrix['scenarios'])} scenarios; behaviour changed between versions in <b>{matrix.get('changed', 0)}</b> "
-        "(listed first, by the version of the first change; then those no version passes). "
+        "(regressions and fixes first, by version; then other changes; then those no version passes). "
         f"Cells: {legend}. A cell's title says why it did not pass.</p>",
         "<table class='versions'><tr><th>id</th><th>scenario</th><th>first change</th>" + head + "</tr>",
     ]
