@@ -12,8 +12,7 @@ from the URL's fragment (``#token=…``, never sent to a server) or asks for it,
   journal's last seq :data:`POLL` times a second while it is open and sends nothing when nothing
   changed: the server does no work for the dashboard while nobody watches it.
 * ``GET /_ringside/ui/diagram?sid=SID``: the call's sequence diagram as SVG, drawn by the same code as
-  the compliance report's (``harness.report.html.sequence_diagram`` over ``harness.report.collect
-  .timeline``).
+  the compliance report's (:mod:`mockserver.diagram`).
 
 Every action button uses the control API itself (``POST /_ringside/calls``, ``PUT /_ringside/calls/{sid}``,
 ``DELETE /_ringside/devices/{conn}``, ``POST /_ringside/faults``, ``POST /_ringside/clock/advance``).
@@ -32,6 +31,7 @@ from typing import Any
 
 from mockserver import control, jsoncodec
 from mockserver.core import ErrorCode, RingsideError
+from mockserver.diagram import sequence_diagram, timeline
 from mockserver.exchange import Json, Raw, Reply, Request
 from mockserver.hub import Hub
 
@@ -209,12 +209,8 @@ def call_entries(hub: Hub, sid: str) -> list[Json]:
 
 def diagram(hub: Hub, sid: str) -> Json:
     """Call ``sid``'s sequence diagram (SVG): one lane per device that heard of it, ringside in the middle."""
-    # The compliance report's own code draws it (imported late: only a dashboard asking pays for it).
-    from harness.report.collect import timeline  # noqa: PLC0415
-    from harness.report.html import sequence_diagram  # noqa: PLC0415
-
     call = hub.backend.call(sid)  # ERR_CALL_NOT_FOUND for an unknown one
-    rows = timeline(call_entries(hub, sid))  # type: ignore[arg-type]
+    rows = timeline(call_entries(hub, sid))
     parties: list[Json] = []
     named: dict[str, str] = {}
     for row in rows:

@@ -9,12 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness import journal_view
 from mockserver.probe import JournalEntry
 
 Json = dict[str, Any]
-#: Journal kinds a scenario's timeline keeps (enough to draw a sequence diagram).
-TIMELINE_KINDS = ("call", "callback", "http.request", "http.response", "ws.out", "fault", "script", "timer")
 #: Stash key: (scenario name, feature file relative to the features directory), from pytest-bdd.
 SCENARIO = pytest.StashKey[tuple[str, str]]()
 #: Stash key: how far the shared clock moved during the scenario (server-clock seconds).
@@ -169,81 +166,6 @@ def mismatch_of(error: BaseException | None) -> Json | None:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-def timeline(journal: Sequence[JournalEntry]) -> list[Json]:
-    """The journal entries a sequence diagram needs, each reduced to its essentials.
-
-    Kept: client requests (with the acting device and, for call updates, the status asked for), error
-    replies, call frames out, call changes, callbacks, faults, script actions and timers. Dropped: the
-    control API's own traffic, successful replies, pings, pongs and auth frames.
-    """
-    # The diagram reads any kind's fields by name, so it works on plain dicts.
-    requests: dict[int, Json] = {seq: dict(e) for seq, e in journal_view.requests_by_seq(journal).items()}
-    rows = []
-    for typed in journal:
-        entry: Json = dict(typed)
-        if entry["kind"] not in TIMELINE_KINDS or _is_noise(entry, requests):
-            continue
-        row = compact(entry)
-        if entry["kind"] == "http.response":  # an error goes back to the device that asked
-            request = requests.get(entry.get("requestSeq", -1), {})
-            row["device"] = (request.get("headers") or {}).get("resource")
-        rows.append(row)
-    return rows
-
-
-def _is_noise(entry: Json, requests: dict[int, Json]) -> bool:
-    kind = entry["kind"]
-    if kind == "http.request":
-        return str(entry.get("path", "")).startswith("/_ringside") or entry.get("method") == "OPTIONS"
-    if kind == "http.response":
-        request = requests.get(entry.get("requestSeq", -1), {})
-        return "error" not in (entry.get("body") or {}) or str(request.get("path", "")).startswith("/_ringside")
-    if kind == "ws.out":
-        return not entry.get("sessionId")
-    return False
-
-
-def compact(entry: Json) -> Json:
-    """One journal entry, reduced to what a timeline needs."""
-    keep = (
-        "seq",
-        "t",
-        "kind",
-        "uid",
-        "device",
-        "sessionId",
-        "status",
-        "method",
-        "path",
-        "callback",
-        "tag",
-        "actor",
-        "event",
-        "member",
-        "label",
-        "fault",
-        "effect",
-    )
-    row = {k: entry[k] for k in keep if entry.get(k) is not None}
-    if entry["kind"] == "http.request":
-        row["device"] = (entry.get("headers") or {}).get("resource")
-        try:
-            move = json.loads(entry.get("body") or "{}").get("status")
-        except (json.JSONDecodeError, AttributeError):
-            move = None
-        if move is not None:
-            row["move"] = move
-    if entry["kind"] == "http.response":
-        error = (entry.get("body") or {}).get("error")
-        if error:
-            row["error"] = error.get("code")
-        row["httpStatus"] = entry.get("status")
-        row.pop("status", None)
-    if entry["kind"] == "ws.out":
-        row["stamp"] = (entry.get("frame") or {}).get("deviceId")
-    return row
 
 
 @dataclass

@@ -25,6 +25,7 @@ import json
 from typing import Any
 
 from harness.report.html_assets import SCRIPT, STYLE
+from mockserver.diagram import sequence_diagram
 
 Json = dict[str, Any]
 
@@ -52,10 +53,6 @@ _TIERS = ("must", "should")
 _DIFF_KINDS = ("changed", "missing", "unexpected")
 #: Payloads shorter than this many lines are shown in full at once; longer ones behind a click.
 _SHORT_PAYLOAD = 30
-_LANE = 170  #: horizontal distance between lanes, px
-_ROW = 22  #: vertical distance between events, px
-_TOP = 44
-SERVER = "ringside"
 CURRENT = " aria-current='step'"  #: marks the failing step for assistive technology
 
 
@@ -562,109 +559,6 @@ def _row_latency(latency: Any) -> str:
         "<h4>Latency</h4><table class='row-latency'><thead><tr><th scope='col'>callback</th>"
         "<th scope='col' class='n'>server frame → callback</th><th scope='col' class='n'>frame #</th>"
         f"<th scope='col' class='n'>callback #</th><th scope='col'>within budget</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
-
-
-# -- the sequence diagram ------------------------------------------------------------------------
-
-
-def sequence_diagram(timeline: list[Json], parties: list[Json], *, key: str = "d") -> str:
-    """An inline SVG sequence diagram of one scenario (``key`` keeps its arrowhead id unique on the page)."""
-    marker_id = "arrow-" + "".join(c if c.isalnum() else "-" for c in key)
-    lanes, lane_of_device, lane_of_tag = _lanes(timeline, parties)
-    index = {name: i for i, name in enumerate(lanes)}
-    start = timeline[0]["t"]
-    width = 90 + _LANE * len(lanes)
-    body: list[str] = []
-    y = _TOP
-    for entry in timeline:
-        drawn = _event(entry, index, lane_of_device, lane_of_tag, y).replace("url(#arrow)", f"url(#{marker_id})")
-        if drawn:
-            body.append(f"<text x='4' y='{y + 4}' fill='#656d76'>+{entry['t'] - start:.1f}s</text>")
-            body.append(drawn)
-            y += _ROW
-    height = y + 10
-    heads = []
-    for name, i in index.items():
-        x = _x(i)
-        heads.append(f"<line x1='{x}' y1='28' x2='{x}' y2='{height}' stroke='#d0d7de' stroke-dasharray='4 3'/>")
-        heads.append(f"<text x='{x}' y='18' text-anchor='middle' font-weight='bold'>{_e(name)}</text>")
-    marker = (
-        f"<defs><marker id='{marker_id}' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='7' markerHeight='7' "
-        "orient='auto-start-reverse'><path d='M0,0 L10,5 L0,10 z' fill='#57606a'/></marker></defs>"
-    )
-    return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' "
-        f"aria-label='sequence diagram'>{marker}{''.join(heads)}{''.join(body)}</svg>"
-    )
-
-
-def _lanes(timeline: list[Json], parties: list[Json]) -> tuple[list[str], dict[str, str], dict[str, str]]:
-    lane_of_device = {str(p["resource"]): str(p["name"]) for p in parties if p.get("resource")}
-    lane_of_tag = {str(p["tag"]): str(p["name"]) for p in parties}
-    names = [str(p["name"]) for p in parties]
-    left, right = names[: (len(names) + 1) // 2], names[(len(names) + 1) // 2 :]
-    for entry in timeline:  # devices that are not parties: scripted users, the control API
-        device = entry.get("device")
-        if device and device not in lane_of_device:
-            lane = str(entry.get("uid") or device).removeprefix("script-")
-            lane_of_device[device] = lane
-            if lane not in names and lane != SERVER:
-                names.append(lane)
-                right.append(lane)
-    return [*left, SERVER, *right], lane_of_device, lane_of_tag
-
-
-def _event(entry: Json, index: dict[str, int], by_device: dict[str, str], by_tag: dict[str, str], y: int) -> str:
-    kind = entry["kind"]
-    server = index[SERVER]
-    if kind == "http.request":
-        lane = by_device.get(str(entry.get("device")))
-        if lane is None:
-            return ""
-        segments = str(entry.get("path", "")).strip("/").split("/")
-        path = "calls/…" if len(segments) >= 2 and segments[-2] == "calls" else segments[-1]
-        label = f"{entry.get('method')} {path}" + (f" {entry['move']}" if entry.get("move") else "")
-        return _arrow(index[lane], server, y, label, "#0969da")
-    if kind == "http.response" and entry.get("error"):
-        lane = by_device.get(str(entry.get("device")))
-        target = index[lane] if lane else server
-        return _arrow(server, target, y, f"✗ {entry['error']}", "#cf222e", dashed=True)
-    if kind == "ws.out":
-        lane = by_device.get(str(entry.get("device")))
-        if lane is None:
-            return ""
-        echo = entry.get("stamp") == entry.get("device")
-        return _arrow(server, index[lane], y, f"{entry.get('status')}{' (own echo)' if echo else ''}", "#57606a")
-    if kind == "callback":
-        lane = by_tag.get(str(entry.get("tag")))
-        return _box(index[lane], y, f"{entry.get('callback')}", "#ddf4ff") if lane else ""
-    if kind in ("fault", "timer", "script"):
-        text = entry.get("effect") or entry.get("label") or entry.get("event") or kind
-        return _box(server, y, f"{kind}: {text}", "#fff8c5")
-    return ""
-
-
-def _x(i: int) -> int:
-    return 90 + _LANE * i + _LANE // 2 - 40
-
-
-def _arrow(a: int, b: int, y: int, label: str, colour: str, *, dashed: bool = False) -> str:
-    x1, x2 = _x(a), _x(b)
-    dash = " stroke-dasharray='5 3'" if dashed else ""
-    mid = (x1 + x2) / 2
-    return (
-        f"<line x1='{x1}' y1='{y}' x2='{x2}' y2='{y}' stroke='{colour}' stroke-width='1.4'{dash} marker-end='url(#arrow)'/>"
-        f"<text x='{mid}' y='{y - 4}' text-anchor='middle' fill='{colour}'>{_e(label)}</text>"
-    )
-
-
-def _box(lane: int, y: int, label: str, fill: str) -> str:
-    x = _x(lane)
-    w = max(60, 7 * len(label))
-    return (
-        f"<rect x='{x - w / 2}' y='{y - 12}' width='{w}' height='16' rx='4' fill='{fill}' stroke='#8c959f'/>"
-        f"<text x='{x}' y='{y}' text-anchor='middle'>{_e(label)}</text>"
     )
 
 

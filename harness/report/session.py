@@ -44,10 +44,10 @@ from harness.report.collect import (
     sections_of,
     stable_id,
     tier_of,
-    timeline,
     verdict_of,
 )
 from mockserver.clock import RealClock
+from mockserver.diagram import timeline
 
 #: ``TestReport.user_properties`` names: the scenario's row so far, and the client's service description.
 ROW_PROPERTY = "ringside-row"

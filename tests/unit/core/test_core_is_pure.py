@@ -34,3 +34,11 @@ def test_only_the_edge_imports_aiohttp() -> None:
     server = CORE.parent
     importers = {str(p.relative_to(server)) for p in server.rglob("*.py") if "aiohttp" in imports_of(p)}
     assert importers == AIOHTTP_ALLOWED
+
+
+def test_the_server_never_imports_the_harness() -> None:
+    """The mock server stands alone (``ringside serve`` loads no pytest): the harness builds on it, not back.
+    What both need (the sequence diagram) lives in the server's package."""
+    server = CORE.parent
+    importers = {str(p.relative_to(server)) for p in server.rglob("*.py") if {"harness", "pytest"} & imports_of(p)}
+    assert importers == set()
