@@ -72,7 +72,7 @@ def ensure_installed(sources: Path, cache: Path, *, log: TextIO | None = None) -
         return target
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        with _locked(cache / f".{target.name}.lock"):
+        with locked(cache / f".{target.name}.lock"):
             stamp = _stamp(target)  # another process may have installed it meanwhile
             if stamp == wanted:
                 return target
@@ -131,7 +131,7 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """One installer at a time per cache folder (parallel runs wait for the first)."""
     try:
         import fcntl  # noqa: PLC0415 - POSIX only; elsewhere installs are not serialised

@@ -32,7 +32,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
@@ -290,7 +289,7 @@ def install(sdk: Sdk, cache: Path, *, log: TextIO | None = None) -> Path:
     out = log or sys.stderr
     try:
         target.mkdir(parents=True, exist_ok=True)
-        with _locked(target.parent / f".{sdk.folder}.lock"):
+        with js_adapter.locked(target.parent / f".{sdk.folder}.lock"):
             if (target / STAMP).is_file() and (package_dir / "package.json").is_file():
                 return package_dir  # another run installed it meanwhile
             _npm_install(sdk, target, out)
@@ -301,22 +300,6 @@ def install(sdk: Sdk, cache: Path, *, log: TextIO | None = None) -> Path:
     except OSError as exc:
         raise js_adapter.InstallError(f"cannot install {sdk.package}@{sdk.version} into {target}: {exc}") from None
     return package_dir
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One installer at a time per version folder (parallel runs wait for the first)."""
-    try:
-        import fcntl  # noqa: PLC0415 - POSIX only; elsewhere installs are not serialised
-    except ImportError:
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _npm_install(sdk: Sdk, target: Path, log: TextIO) -> None:
