@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from harness import js_adapter, sdk_versions
+from harness.budget import milliseconds
 from harness.clients import bundled, command_for
 from harness.errors import SERVICE_EXIT
 from harness.resources import features_dir
@@ -103,12 +104,9 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def _budget(text: str) -> float:
     try:
-        value = float(text)
+        return milliseconds(text)
     except ValueError:
-        value = -1.0
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"wants milliseconds (0 or more), not {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"wants milliseconds (0 or more), not {text!r}") from None
 
 
 def _jobs(text: str) -> int:

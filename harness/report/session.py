@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from harness.budget import milliseconds
 from harness.report import compliance, shards
 from harness.report.collect import (
     CLOCK_SECONDS,
@@ -70,12 +71,9 @@ def latency_budget(config: pytest.Config) -> float:
     if not text:
         return DEFAULT_LATENCY_BUDGET_MS
     try:
-        budget = float(text)
+        return milliseconds(text)
     except ValueError:
-        budget = -1.0
-    if not 0 <= budget < float("inf"):
-        raise pytest.UsageError(f"{BUDGET_VARIABLE}={text!r}: wants a number of milliseconds, 0 or more")
-    return budget
+        raise pytest.UsageError(f"{BUDGET_VARIABLE}={text!r}: wants a number of milliseconds, 0 or more") from None
 
 
 class RowBuilder:
