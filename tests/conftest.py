@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from harness.report.session import BUDGET_VARIABLE
+from harness.runner import PLUGINS
 from mockserver.config import ServerConfig
 
 # Catalogue runs inside ringside's own tests (pytester, `ringside run` subprocesses: they inherit it)
@@ -16,6 +17,15 @@ from mockserver.config import ServerConfig
 # "passed" into "passed-late". Tests of the budget itself pass the option or remove the variable.
 os.environ[BUDGET_VARIABLE] = "60000"
 from mockserver.server import MockServer
+
+
+@pytest.fixture
+def lean_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest subprocesses of this test start as ``ringside run`` starts them: plugin autoload off and
+    ringside's plugins named (PYTEST_PLUGINS), so each run skips importing hypothesis, schemathesis,
+    faker … (seconds per run). Tests of a user's project that relies on the entry point don't use it."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("PYTEST_PLUGINS", ",".join(PLUGINS))
 
 
 @pytest.fixture

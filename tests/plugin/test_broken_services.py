@@ -11,6 +11,7 @@ import sys
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.usefixtures("lean_pytest")
 
 FEATURE = """\
 Feature: Broken services

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.usefixtures("lean_pytest")
 
 #: Real seconds one ``ringside run`` here may take.
 DEADLINE = 300
@@ -143,6 +144,8 @@ def test_a_known_failure_that_starts_passing_fails_a_parallel_run(pytester: pyte
         ),
     )
     result = pytester.runpytest_subprocess(
+        "-p",
+        "xdist.plugin",  # plugin autoload is off (lean_pytest)
         "-n",
         "2",
         "--ringside-client",

@@ -22,6 +22,7 @@ from harness.report.schemas import validate
 from harness.report.session import BUDGET_VARIABLE
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.usefixtures("lean_pytest")
 
 #: Real seconds one catalogue run here may take.
 DEADLINE = 180

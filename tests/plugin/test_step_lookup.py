@@ -12,6 +12,7 @@ import json
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.usefixtures("lean_pytest")
 
 CONFTEST = """
 import json, os

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.usefixtures("lean_pytest")
 
 #: Steps only these tests need: each breaks one thing at one moment.
 CONFTEST = """
