@@ -13,8 +13,6 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-import trustme
-
 #: Names the server certificate covers (browsers need IP SANs, not just a common name).
 SERVER_NAMES = ("127.0.0.1", "localhost", "::1")
 
@@ -80,6 +78,8 @@ def ensure_tls_files(directory: Path | None = None) -> TlsFiles:
 
 
 def _create(files: TlsFiles) -> None:
+    import trustme  # noqa: PLC0415 (once per machine: not every start pays for importing it)
+
     ca = trustme.CA(organization_name="ringside local CA")
     leaf = ca.issue_cert(*SERVER_NAMES)
     ca.cert_pem.write_to_path(str(files.ca))

@@ -38,6 +38,7 @@ one of its direct keys, or the instance's JSON type) is reported as the errors o
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,8 +48,6 @@ from importlib.resources.abc import Traversable
 from typing import Any, Final
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -172,9 +171,11 @@ class SchemaCatalog:
         return sorted(self._load().schemas)
 
     def warm(self) -> None:
-        """Load and compile every schema now (a server calls this at start so no request pays for it)."""
+        """Load and compile every schema now (a server calls this at start so no request pays for it).
+
+        Only the compiled validators: jsonschema's, which name the problems of an invalid instance, are
+        built (and jsonschema imported) when an instance first fails, not by every start."""
         for name in self.names():
-            self._validator(name)
             self._is_valid_fast(name, None)
 
     def uri(self, name: str) -> str:
@@ -254,6 +255,8 @@ class SchemaCatalog:
 
     def _validator(self, name: str) -> Any:
         if name not in self._validators:
+            from jsonschema import Draft202012Validator  # noqa: PLC0415 (see warm)
+
             self._validators[name] = Draft202012Validator(self._schema(name), registry=self._load().registry)
         return self._validators[name]
 
@@ -331,7 +334,14 @@ _CHECKED: dict[tuple[str, str], Mapping[str, Any]] = {}
 #: knows; the compiled meta-check asserts none, so :func:`_meta_valid` checks regexes itself and, where
 #: jsonschema would also check URIs (rfc3987 installed), leaves every schema to ``check_schema``.
 _URI_FORMATS = frozenset({"uri", "uri-reference", "iri", "iri-reference"})
-_FAST_META_CHECK = not (_URI_FORMATS & set(Draft202012Validator.FORMAT_CHECKER.checkers))
+
+
+@functools.cache
+def _fast_meta_check() -> bool:
+    """Whether :func:`_meta_valid` may answer for ``check_schema`` (jsonschema checks no URI format here)."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (see SchemaCatalog.warm)
+
+    return not (_URI_FORMATS & set(Draft202012Validator.FORMAT_CHECKER.checkers))
 
 
 def _load_one(name: str, entry: Traversable) -> Mapping[str, Any]:
@@ -353,6 +363,9 @@ def _load_one(name: str, entry: Traversable) -> Mapping[str, Any]:
     if contents.get("$id") != _uri_of(name):
         raise SchemaLoadError(f"{name}: $id must be {_uri_of(name)!r}, not {contents.get('$id')!r}")
     if not _meta_valid(contents):
+        from jsonschema import Draft202012Validator  # noqa: PLC0415 (see SchemaCatalog.warm)
+        from jsonschema.exceptions import SchemaError  # noqa: PLC0415
+
         try:
             Draft202012Validator.check_schema(contents)
         except SchemaError as exc:
@@ -365,7 +378,7 @@ def _meta_valid(contents: Mapping[str, Any]) -> bool:
     """True only if ``Draft202012Validator.check_schema`` would accept ``contents`` (False: ask it, for the
     verdict and its message): the compiled meta-schema check (~100x faster), plus every ``pattern`` and
     ``patternProperties`` name compiled by Python's ``re``, as jsonschema's ``regex`` format does."""
-    if not _FAST_META_CHECK:
+    if not _fast_meta_check():
         return False
     try:
         if not jsonschema_rs.meta.is_valid(dict(contents)):

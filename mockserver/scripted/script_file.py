@@ -16,7 +16,6 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from mockserver import schemas
 from mockserver.scripted.behaviours import Path, PathPart
@@ -37,6 +36,8 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (only an invalid script needs it)
+
     return Draft202012Validator(schema())
 
 
