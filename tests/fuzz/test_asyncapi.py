@@ -10,7 +10,6 @@ exactly one of the messages the document says the server sends.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -21,6 +20,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from harness.runner import PLUGINS, pytest_env
 from mockserver import schemas
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,13 @@ def catalogue_frames(tmp_path: Path, tags: str | None) -> list[dict[str, Any]]:
             "addopts=",
         ],
         cwd=ROOT,
-        env={**os.environ, "RINGSIDE_FRAMES_OUT": str(out), "PYTHONPATH": str(ROOT / "tests")},
+        # plugin autoload off (as ringside run starts pytest): ringside's plugins and the frame capture by name
+        env={
+            **pytest_env(),
+            "PYTEST_PLUGINS": ",".join(PLUGINS),
+            "RINGSIDE_FRAMES_OUT": str(out),
+            "PYTHONPATH": str(ROOT / "tests"),
+        },
         capture_output=True,
         text=True,
         timeout=300,
