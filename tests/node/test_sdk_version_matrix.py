@@ -35,7 +35,7 @@ KNOWN = """\
   failure: "did not"
 """
 
-pytestmark = pytest.mark.node
+pytestmark = [pytest.mark.node, pytest.mark.xdist_group("sdk-version-matrix")]
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from adapter_protocol import schemas as adapter
 from harness.report import schemas as report
 from mockserver import schemas as wire
 
-pytestmark = [pytest.mark.wheel, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.wheel, pytest.mark.timeout(600), pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP_IN_COPY = shutil.ignore_patterns(
