@@ -18,6 +18,7 @@ import pytest
 
 from harness import console, known_failures, steplookup, tags
 from harness import scenario as scenario_hooks
+from harness.budget import option as budget_option
 from harness.report.session import ComplianceReport, RowBuilder
 from harness.steps import STEP_MODULES
 from harness.stop import stop_if_a_worker_stopped
@@ -69,7 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ringside-latency-budget",
         default=None,
-        type=float,
+        type=budget_option,
         metavar="MS",
         help="real milliseconds a callback may take after the server frame that caused it before a passing "
         "scenario is graded passed-late (default 250)",

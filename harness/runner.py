@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from harness import js_adapter, sdk_versions
-from harness.budget import milliseconds
+from harness.budget import option as budget_option
 from harness.clients import bundled, command_for
 from harness.errors import SERVICE_EXIT
 from harness.resources import features_dir
@@ -69,7 +69,7 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("--features", type=Path, default=FEATURES, help="feature directory (default: the bundled catalogue)")
     p.add_argument(
         "--latency-budget",
-        type=_budget,
+        type=budget_option,
         metavar="MS",
         help="real milliseconds a callback may take after the server frame that caused it; a passing scenario "
         "with a later one is graded passed-late (default 250)",
@@ -100,13 +100,6 @@ def add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's own output instead of ringside's console")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="anything after -- goes to pytest")
     p.set_defaults(func=run)
-
-
-def _budget(text: str) -> float:
-    try:
-        return milliseconds(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"wants milliseconds (0 or more), not {text!r}") from None
 
 
 def _jobs(text: str) -> int:

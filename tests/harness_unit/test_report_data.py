@@ -3,6 +3,7 @@ compare / summary / badge, and known failures' observed texts (no run of the cat
 
 from __future__ import annotations
 
+import argparse
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -326,6 +327,15 @@ def test_ringside_run_passes_strict_and_the_latency_budget_to_pytest() -> None:
     both = argv("--strict", "--latency-budget", "75.5")
     assert "--ringside-strict" in both
     assert both[both.index("--ringside-latency-budget") + 1] == "75.5"
+
+
+@pytest.mark.parametrize("text", ["-5", "nan", "inf", "soon", ""])
+def test_the_latency_budget_options_refuse_what_is_not_a_budget(text: str) -> None:
+    from harness import budget  # noqa: PLC0415 - only here
+
+    with pytest.raises(argparse.ArgumentTypeError, match="wants milliseconds"):
+        budget.option(text)
+    assert budget.option("0") == 0 and budget.option("12.5") == 12.5
 
 
 def test_a_killed_runs_rows_can_be_summarised_and_compared(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

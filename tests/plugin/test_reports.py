@@ -154,6 +154,13 @@ def test_a_tiny_latency_budget_grades_passes_late_without_failing_the_run(
     assert all(entry["late"] == (entry["ms"] > 250) for row in report["scenarios"] for entry in row["latency"])
 
 
+def test_pytests_latency_budget_option_refuses_a_negative_budget(pytester: pytest.Pytester) -> None:
+    """The same parser as ``ringside run --latency-budget``: a usage error in one line, before anything runs."""
+    result = pytester.runpytest_inprocess("--ringside-latency-budget", "-5")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "argument --ringside-latency-budget: wants milliseconds (0 or more), not '-5'" in result.stderr.str()
+
+
 # -- written as the run goes -------------------------------------------------------------------------
 
 
