@@ -308,7 +308,7 @@ def previous_verdicts(directory: Path | None, run: str) -> dict[str, str]:
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = orjson.loads(path.read_bytes())
         return {str(r["id"]): str(r["verdict"]) for r in data.get("scenarios", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}

@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from harness.budget import milliseconds
@@ -152,8 +153,16 @@ class RowBuilder:
             # the row travels once, on the last phase's report: only a scenario that ran to its end counts,
             # and the whole row (timeline included) is costly to encode. Its fields are JSON values already:
             # encoded as they are (``dataclasses.asdict`` would deep-copy the timeline first, for nothing)
-            report.user_properties.append((ROW_PROPERTY, json.dumps(vars(row), default=str)))
+            report.user_properties.append((ROW_PROPERTY, _encode_row(vars(row))))
             del self.rows[item.nodeid]
+
+
+def _encode_row(fields: dict[str, Any]) -> str:
+    """A row as JSON text (orjson; json for what orjson refuses, such as an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(fields, default=str)
 
 
 class ComplianceReport:
@@ -227,7 +236,7 @@ class ComplianceReport:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:
             if name == ROW_PROPERTY:
-                self.rows[report.nodeid] = Row(**json.loads(str(value)))
+                self.rows[report.nodeid] = Row(**orjson.loads(str(value)))
             elif name == SERVICE_PROPERTY and SERVICE_INFO not in self.config.stash:
                 self.config.stash[SERVICE_INFO] = json.loads(str(value))
         if report.nodeid not in self.rows:

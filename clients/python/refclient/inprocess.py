@@ -25,6 +25,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
+import orjson
+
 from adapter_protocol.errors import AdapterError
 from refclient.faults import Quirks
 from refclient.instance import ProtocolError
@@ -68,14 +70,14 @@ class InProcessService:
         if self._closed:
             raise AdapterError(f"the in-process service is closed ({method} {url})")
         path = url[len(URL) :] if url.startswith(URL) else url
-        wire = None if body is None else json.loads(json.dumps(body))
+        wire = None if body is None else _through_json(body)
         try:
             status, reply, headers = self._run(self._route(method, path or "/", wire), deadline)
         except FutureTimeout:
             raise AdapterError(
                 f"the in-process service did not answer {method} {url} within {deadline:.1f} s"
             ) from None
-        return status, None if reply is None else json.loads(json.dumps(reply)), headers
+        return status, None if reply is None else _through_json(reply), headers
 
     async def _route(self, method: str, path: str, body: Any) -> Reply:
         service = self._service
@@ -125,3 +127,12 @@ class InProcessService:
         except FutureTimeout:
             future.cancel()
             raise
+
+
+def _through_json(value: Any) -> Any:
+    """``value`` as it would arrive over HTTP: a deep copy made of JSON types only (orjson, several times
+    faster than json per command; json for what orjson refuses, such as an integer beyond 64 bits)."""
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.loads(json.dumps(value))
