@@ -15,6 +15,7 @@ untouched. A pytest-bdd without that function is left as it is.
 from __future__ import annotations
 
 import importlib
+import inspect
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -80,6 +81,38 @@ def install(config: pytest.Config) -> None:
     def restore() -> None:
         if getattr(bdd_scenario, _NAME, None) is find_fixturedefs_for_step:
             setattr(bdd_scenario, _NAME, original)
+
+    config.add_cleanup(restore)
+    _remember_signatures(config, bdd_scenario, importlib.import_module("pytest_bdd.utils"))
+
+
+def _remember_signatures(config: pytest.Config, *modules: Any) -> None:
+    """pytest-bdd asks ``inspect.signature`` of the step function twice for every step it runs (which
+    arguments to pass, which fixtures to request): about 2 % of a catalogue run. A step function's
+    signature does not change, so the modules' ``signature`` answers from a memo (undone with the config)."""
+    originals = {module: getattr(module, "signature", None) for module in modules}
+    if any(found is not inspect.signature for found in originals.values()):
+        return  # another pytest-bdd, or already wrapped: left as it is
+    memo: dict[Any, inspect.Signature] = {}
+
+    def signature(obj: Any, *args: Any, **kwargs: Any) -> inspect.Signature:
+        if args or kwargs:
+            return inspect.signature(obj, *args, **kwargs)
+        try:
+            return memo[obj]
+        except KeyError:
+            found = memo[obj] = inspect.signature(obj)
+            return found
+        except TypeError:  # an unhashable callable
+            return inspect.signature(obj)
+
+    for module in modules:
+        module.signature = signature
+
+    def restore() -> None:
+        for module, original in originals.items():
+            if getattr(module, "signature", None) is signature:
+                module.signature = original
 
     config.add_cleanup(restore)
 

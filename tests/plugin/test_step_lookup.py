@@ -40,8 +40,11 @@ def shared(request):
 def pytest_sessionfinish(session):
     memo = [m for m in steplookup._MEMOS.values()]
     texts = sorted({(k[1], k[2], k[3]) for m in memo for k in m if len(k) == 4})
+    import importlib
+    modules = [importlib.import_module(f"pytest_bdd.{name}") for name in ("scenario", "utils")]
+    memoised = [m.signature.__module__ == "harness.steplookup" for m in modules]
     with open("memo.json", "w") as out:
-        json.dump({"ran": RAN, "texts": texts}, out)
+        json.dump({"ran": RAN, "texts": texts, "signatures": memoised}, out)
 """
 
 FEATURE = """\
@@ -82,6 +85,7 @@ def test_the_remembered_lookup_finds_what_pytest_bdd_finds(pytester: pytest.Pyte
         ("module a", "test_four_as_a_when"),
         ("module a", "test_three"),
     ]
+    assert seen["signatures"] == [True, True], "step signatures answered from the memo while the run lasts"
     # one entry per (module, step type, text): the second scenario of a module reuses the first's
     texts = {tuple(t) for t in seen["texts"]}
     assert ("test_a.py", "then", "the shared step runs") in texts
