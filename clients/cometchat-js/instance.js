@@ -3,7 +3,8 @@
  * One CometChat SDK instance in its own V8 isolate (the SDK is a singleton): a worker thread
  * (worker_threads, the default) or a process (child_process.fork, RINGSIDE_INSTANCE_MODE=process).
  * Either way the instance has its own globals, its own copy of every module (the SDK's module
- * state included) and its own event loop; it serves one instance only and is then ended.
+ * state included) and its own event loop; it serves one instance at a time and is then ended, or
+ * recycled for a later one (recycle(): logged out, checked clean, reset; see the README).
  *
  * Started by service.js, usually ahead of time: the service keeps a few of these warm (see
  * service.js, "warm pool"). Everything that does not depend on the instance's configuration
@@ -71,6 +72,7 @@ const realFetch = polyfill.install();
 
 // Real timers for our own waiting, captured before the fake clock replaces the globals.
 const realSetTimeout = globalThis.setTimeout;
+const REAL_DATE = globalThis.Date;
 const sleepReal = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -268,9 +270,24 @@ const CALLBACK_NAMES = [
   'onCallEndedMessageReceived',
 ];
 
+/** Which of this isolate's instances is running (see recycle()); a listener knows the one it was made for. */
+let generation = 0;
+/** Callbacks from a listener of an earlier instance of this isolate: never reported (recycle() removes them all). */
+let staleCallbacks = 0;
+
 function makeCallListener(listenerId) {
   const handlers = {};
-  for (const name of CALLBACK_NAMES) handlers[name] = (call) => emitCallback(listenerId, name, call);
+  const madeFor = generation;
+  for (const name of CALLBACK_NAMES) {
+    handlers[name] = (call) => {
+      if (madeFor !== generation) {
+        staleCallbacks += 1;
+        log(`a listener of an earlier instance (${listenerId}) got ${name}; not reported`);
+        return;
+      }
+      emitCallback(listenerId, name, call);
+    };
+  }
   return new CometChat.CallListener(handlers);
 }
 
@@ -351,6 +368,8 @@ function requireString(params, key) {
 /** Call tokens generateToken returned (startSession accepts only these), and the call session. */
 const tokens = new Set();
 let callSession = null;
+/** The ids of the call listeners this instance registered with the SDK (and has not removed). */
+const listenerIds = new Set();
 
 function clientError(code, message) {
   return Object.assign(new Error(message), { code });
@@ -393,11 +412,13 @@ const commands = {
 
   async addCallListener(p) {
     CometChat.addCallListener(requireString(p, 'id'), makeCallListener(p.id));
+    listenerIds.add(p.id);
     return null;
   },
 
   async removeCallListener(p) {
     CometChat.removeCallListener(requireString(p, 'id'));
+    listenerIds.delete(p.id);
     return null;
   },
 
@@ -569,6 +590,132 @@ async function countsIfQuiet() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Serving another instance: recycle()
+
+/** How long (real ms) recycle() waits for the logged-out instance's sockets, requests and callbacks to end. */
+const RECYCLE_WAIT_MS = 2000;
+
+/**
+ * What this instance still holds that a fresh one would not, or null when it holds nothing: its
+ * own bookkeeping and what the SDK shows through its public API. Read by recycle() and by the
+ * service's `GET /instances/<n>/_isolation` (adapter tests).
+ */
+function leftovers({ timers = true } = {}) {
+  const found = [];
+  let active = null;
+  try {
+    active = CometChat.getActiveCall() || null;
+  } catch {
+    /* not initialised */
+  }
+  if (active) found.push(`active call ${tryGet(active, 'getSessionId', 'sessionId')}`);
+  if (listenerIds.size) found.push(`call listeners ${[...listenerIds].join(', ')}`);
+  if (io.sockets.size) found.push(`${io.sockets.size} WebSocket(s)`);
+  const busy = busyReason();
+  if (busy) found.push(`busy: ${busy}`);
+  if (timers && vclock && vclock.clock.countTimers() > 0) found.push(`SDK timer(s): ${pendingTimers().join(' | ')}`);
+  if (callSession) found.push('call session');
+  return found.length ? found.join('; ') : null;
+}
+
+/** The SDK's timers pending on the fake clock, described. */
+function pendingTimers() {
+  if (!vclock || !(vclock.clock.timers instanceof Map)) return [];
+  return [...vclock.clock.timers.values()].map((t) => `${t.interval ? 'interval' : 'timeout'} ${t.delay} ms: ${String(t.func).slice(0, 80)}`);
+}
+
+/** This isolate's state as an adapter test reads it (GET /instances/<n>/_isolation). */
+async function isolationState() {
+  let user = null;
+  try {
+    user = await CometChat.getLoggedinUser();
+  } catch {
+    /* not initialised */
+  }
+  const keys = (storage) => Array.from({ length: storage.length }, (_, i) => storage.key(i)).sort();
+  return {
+    isolate: THREAD ? `${process.pid}/${workerThreads.threadId}` : String(process.pid),
+    generation,
+    staleCallbacks,
+    leftovers: leftovers(),
+    loggedIn: user ? uidOf(user) : null,
+    sockets: io.sockets.size,
+    listeners: [...listenerIds],
+    framesReceived: io.framesReceived,
+    callbacksSent: callbacks.seq,
+    storage: { local: keys(globalThis.localStorage), session: keys(globalThis.sessionStorage) },
+    nextTimer: vclock ? vclock.nextTimerMs() : null,
+    virtualClock: Boolean(vclock),
+    realTimers: require('node:timers').setTimeout === realSetTimeout && globalThis.setTimeout === realSetTimeout && globalThis.Date === REAL_DATE,
+  };
+}
+
+/**
+ * After DELETE's logout: make this isolate serve the service's next instance as a fresh one would
+ * (issue 13: an isolate's start-up is most of an instance's CPU). Only an instance on the virtual
+ * clock, whose SDK timers all sit on the fake clock where they can be counted, is recycled:
+ *
+ * 1. not logged in (the logout went through);
+ * 2. every call listener it registered removed (CometChat.removeCallListener), and the SDK's active
+ *    call cleared (CometChat.clearActiveCall; an SDK without it keeps an instance with an active
+ *    call from being recycled);
+ * 3. then, within RECYCLE_WAIT_MS: no WebSocket left open (the logout closes it), no request,
+ *    callback POST or frame in flight;
+ * 4. the fake clock uninstalled (globals and node:timers back to Node's). SDK timers still pending on
+ *    it are dropped unfired, as ending the isolate drops them: after a logout that is the 5 s
+ *    telemetry timer each login starts (PostDetails) when the scenario ended sooner; they are named
+ *    in the reply (the service's trace). The I/O counters, wire call messages, callback sequence,
+ *    call tokens, session and both storages are emptied, and the fetch dispatcher is replaced (no
+ *    kept-alive connection of this instance is used by the next).
+ *
+ * Resolves {reason: null, dropped} when recycled, else {reason} (the service then ends the isolate).
+ */
+async function recycle() {
+  const reason = await makeFresh();
+  return typeof reason === 'string' ? { reason } : { reason: null, dropped: reason };
+}
+
+/** recycle()'s work: the timers it dropped, or why the isolate cannot be recycled. */
+async function makeFresh() {
+  if (!vclock) return 'it ran on the real clock';
+  let user = null;
+  try {
+    user = await CometChat.getLoggedinUser();
+  } catch (e) {
+    return `getLoggedinUser failed: ${e && e.message ? e.message : e}`;
+  }
+  if (user) return `still logged in as ${uidOf(user)}`;
+  for (const id of listenerIds) CometChat.removeCallListener(id);
+  listenerIds.clear();
+  callSession = null;
+  tokens.clear();
+  if (CometChat.getActiveCall() && typeof CometChat.clearActiveCall === 'function') CometChat.clearActiveCall();
+  const deadline = performance.now() + RECYCLE_WAIT_MS;
+  let left = leftovers({ timers: false });
+  while (left && performance.now() < deadline) {
+    await sleepReal(2);
+    left = leftovers({ timers: false });
+  }
+  if (left) return left;
+  await settle(100);
+  left = leftovers({ timers: false });
+  if (left) return left;
+  const dropped = pendingTimers();
+  vclock.uninstall();
+  vclock = null;
+  generation += 1;
+  Object.assign(io, { framesReceived: 0, framesDispatched: 0, authReplies: 0, lastResource: null });
+  io.callMessages.clear();
+  Object.assign(callbacks, { seq: 0, inFlight: 0, chain: Promise.resolve() });
+  globalThis.localStorage.clear();
+  globalThis.sessionStorage.clear();
+  polyfill.freshConnections();
+  cfg = {};
+  configured = false;
+  return dropped;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Start-up and messages
 
 async function start() {
@@ -635,6 +782,20 @@ channel.onMessage(async (msg) => {
   if (msg.type === 'usage') {
     // RINGSIDE_ADAPTER_TRACE: this instance's CPU time so far (the service logs it before the end).
     channel.send({ type: 'usage', cpu: cpuUsage(), uptimeMs: performance.now() });
+    return;
+  }
+  if (msg.type === 'recycle') {
+    let outcome;
+    try {
+      outcome = await recycle();
+    } catch (e) {
+      outcome = { reason: `recycle failed: ${e && e.stack ? e.stack : e}` };
+    }
+    channel.send({ type: 'recycled', ok: outcome.reason === null, ...outcome });
+    return;
+  }
+  if (msg.type === 'isolation') {
+    channel.send({ type: 'isolation', state: await isolationState() });
     return;
   }
   if (msg.type !== 'command') return;

@@ -270,6 +270,20 @@ function setTrust(caPem) {
 }
 
 /**
+ * A new fetch dispatcher in place of the current one (same class, same TLS trust), the old one
+ * closed: a recycled isolate's next instance opens its own connections, as a fresh isolate would,
+ * instead of reusing ones kept alive for the previous instance.
+ */
+function freshConnections() {
+  const current = globalThis[UNDICI_DISPATCHER];
+  if (!current || typeof current.constructor !== 'function') return;
+  const Agent = current.constructor;
+  const ctx = RingsideWebSocket.secureContext;
+  globalThis[UNDICI_DISPATCHER] = ctx ? new Agent({ connect: { secureContext: ctx } }) : new Agent();
+  if (typeof current.destroy === 'function') current.destroy().catch(() => {});
+}
+
+/**
  * Install the browser globals. Idempotent. Returns the un-wrapped Node fetch.
  * Nothing here depends on the instance's configuration except `downgradeTls` (see setDowngradeTls).
  */
@@ -333,4 +347,4 @@ function install({ userAgent = 'ringside-cometchat-js/0.1 (Node.js; Linux)', dow
   return realFetch;
 }
 
-module.exports = { install, setDowngradeTls, setTrust, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };
+module.exports = { install, setDowngradeTls, setTrust, freshConnections, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };

@@ -12,7 +12,8 @@
  * SDK: a worker thread (RINGSIDE_INSTANCE_MODE=thread, the default) trusting exactly
  * <server.caFile>, or a child process (RINGSIDE_INSTANCE_MODE=process, child_process.fork)
  * started with NODE_EXTRA_CA_CERTS=<server.caFile>. Either is usually taken from a warm pool
- * started ahead of need (RINGSIDE_POOL_SIZE, default 3; 0 = start on demand). The configuration
+ * started ahead of need (RINGSIDE_POOL_SIZE, default 3; 0 = start on demand) or recycled from a
+ * deleted instance (RINGSIDE_INSTANCE_USES, default 50; see recycleChild). The configuration
  * and then the commands are forwarded as messages; the instance answers with the protocol reply.
  */
 
@@ -137,7 +138,7 @@ function instanceEnv() {
 /**
  * One instance.js process, forked with NODE_EXTRA_CA_CERTS=<caFile> (Node reads it only at
  * start-up, so a process serves instances of that CA only). It loads the SDK and waits for its
- * configuration; it is given to exactly one instance, never reused.
+ * configuration; it serves one instance at a time, then is ended or recycled (recycleChild).
  */
 class ProcessChild {
   constructor(caFile) {
@@ -173,9 +174,15 @@ class ProcessChild {
     this.process.off('message', fn);
   }
 
-  /** `fn(reason)` once the process has exited. */
+  /** `fn(reason)` once the process has exited; returns what offExit takes. */
   onExit(fn) {
-    this.process.on('exit', (code, signal) => fn(String(signal || code)));
+    const listener = (code, signal) => fn(String(signal || code));
+    this.process.on('exit', listener);
+    return listener;
+  }
+
+  offExit(listener) {
+    this.process.off('exit', listener);
   }
 
   kill() {
@@ -187,7 +194,7 @@ class ProcessChild {
  * One instance.js worker thread: a fresh V8 isolate (its own globals, its own copy of every
  * module, the SDK's module state included, its own event loop) in this process. It trusts exactly
  * <caFile> (given in workerData; NODE_EXTRA_CA_CERTS is process-wide), so it too serves instances
- * of that CA only. Given to exactly one instance, never reused; terminated when it is deleted.
+ * of that CA only. Serves one instance at a time; terminated when it is deleted, unless recycled.
  * What it writes to stdout goes to stderr (stdout carries only the ready line).
  */
 class ThreadChild {
@@ -235,6 +242,11 @@ class ThreadChild {
   onExit(fn) {
     if (this.exited) fn(this.exitReason);
     else this.exitListeners.push(fn);
+    return fn;
+  }
+
+  offExit(fn) {
+    this.exitListeners = this.exitListeners.filter((f) => f !== fn);
   }
 
   /** Resolves once the thread has stopped (Worker.terminate's promise; its isolate is then gone). */
@@ -253,17 +265,38 @@ const Child = INSTANCE_MODE === 'thread' ? ThreadChild : ProcessChild;
  * known before the first); one started for another CA is discarded rather than used.
  */
 const POOL_SIZE = Math.max(0, Number(process.env.RINGSIDE_POOL_SIZE ?? 3) || 0);
+/**
+ * How many instances one isolate may serve, one after another (RINGSIDE_INSTANCE_USES, default 50;
+ * 1 = each serves one, as before). A deleted instance's isolate is recycled — logged out, checked
+ * clean and reset by instance.js' recycle() — and put back in the pool; one that is not clean, ran
+ * on the real clock, or has served its share is ended instead. Needs the pool (POOL_SIZE > 0).
+ */
+const INSTANCE_USES = POOL_SIZE > 0 ? Math.max(1, Number(process.env.RINGSIDE_INSTANCE_USES ?? 50) || 1) : 1;
+/** Real ms a recycle may take (the logged-out SDK's socket to close, its last callbacks) before the isolate is ended. */
+const RECYCLE_TIMEOUT_MS = 5000;
 const pool = [];
 let refillScheduled = false;
 let poolCaFile = null;
+/** Isolates being recycled, and the requests waiting for one of them. */
+let recycling = 0;
+let recycleWaiters = [];
 
-function takeChild(caFile) {
-  while (pool.length > 0) {
-    const child = pool.shift();
-    if (!child.exited && child.caFile === caFile) return child;
-    child.kill();
+/** An isolate for an instance of `caFile`: a pooled one (recycled ones first), else one being recycled, else a new one. */
+async function takeChild(caFile) {
+  for (;;) {
+    while (pool.length > 0) {
+      const child = pool.shift();
+      if (!child.exited && child.caFile === caFile) return child;
+      child.kill();
+    }
+    if (recycling === 0) return new Child(caFile);
+    await new Promise((resolve) => recycleWaiters.push(resolve));
   }
-  return new Child(caFile);
+}
+
+/** Isolates that will be back in the pool without starting one: pooled, being recycled, serving an instance. */
+function expectedIdle() {
+  return pool.length + (INSTANCE_USES > 1 ? recycling + instances.size : 0);
 }
 
 /** Top the pool up for `caFile`, after the current request's own work (starting one blocks briefly). */
@@ -277,8 +310,50 @@ function refillPool(caFile) {
     for (let i = pool.length - 1; i >= 0; i -= 1) {
       if (pool[i].exited || pool[i].caFile !== poolCaFile) pool.splice(i, 1)[0].kill();
     }
-    while (pool.length < POOL_SIZE) pool.push(new Child(poolCaFile));
+    while (expectedIdle() < POOL_SIZE) pool.push(new Child(poolCaFile));
   });
+}
+
+/** A recycled isolate goes back to the pool, ahead of never-used ones (its code is compiled); at most POOL_SIZE wait. */
+function returnToPool(child) {
+  if (shuttingDown || child.exited || child.caFile !== poolCaFile || pool.length >= POOL_SIZE) {
+    child.kill();
+    return;
+  }
+  pool.unshift(child);
+}
+
+/**
+ * After its instance's logout: ask the isolate to make itself fresh (instance.js recycle()) and put it
+ * back in the pool, or end it when it says why not (or does not answer). Wakes requests waiting for one.
+ */
+function recycleChild(child, id) {
+  recycling += 1;
+  let timer = null;
+  let exitListener = null;
+  const finish = (reason, dropped = []) => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    timer = null;
+    child.offMessage(onMessage);
+    child.offExit(exitListener);
+    recycling -= 1;
+    if (TRACE_FILE) traceLines.push(JSON.stringify({ t: Date.now(), recycled: id, reused: reason === null, reason, dropped }));
+    if (reason === null) {
+      returnToPool(child);
+    } else {
+      child.kill();
+      refillPool(poolCaFile);
+    }
+    for (const wake of recycleWaiters.splice(0)) wake();
+  };
+  const onMessage = (msg) => {
+    if (msg.type === 'recycled') finish(msg.ok ? null : String(msg.reason), msg.dropped || []);
+  };
+  timer = setTimeout(() => finish('no answer to recycle'), RECYCLE_TIMEOUT_MS);
+  child.onMessage(onMessage);
+  exitListener = child.onExit((why) => finish(`exited (${why})`));
+  if (timer !== null) child.send({ type: 'recycle' });
 }
 
 /** One SDK instance: an instance thread / process given its configuration, and its pending requests. */
@@ -288,9 +363,16 @@ class Instance {
     this.config = config;
     this.pending = new Map();
     this.nextRequest = 1;
-    const caFile = config.server.caFile || '';
-    const child = takeChild(caFile);
-    refillPool(caFile);
+    this.caFile = config.server.caFile || '';
+    this.child = null; // until start() took one
+    this.exited = false;
+  }
+
+  /** Take an isolate and configure it: resolves once CometChat.init has run there. */
+  async start() {
+    const child = await takeChild(this.caFile);
+    child.uses = (child.uses || 0) + 1;
+    refillPool(this.caFile);
     this.child = child;
     this.exited = child.exited;
     this.ready = new Promise((resolve, reject) => {
@@ -307,7 +389,7 @@ class Instance {
         exited(child.exitReason);
         return;
       }
-      child.onMessage((msg) => {
+      this.onChildMessage = (msg) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
           resolve();
@@ -321,14 +403,16 @@ class Instance {
             p.resolve(msg);
           }
         }
-      });
-      child.onExit(exited);
-      child.send({ type: 'config', config });
+      };
+      child.onMessage(this.onChildMessage);
+      this.onChildExit = child.onExit(exited);
+      child.send({ type: 'config', config: this.config });
     });
-    this.ready.catch(() => {});
+    return this.ready;
   }
 
   send(command, params) {
+    if (this.child === null) return Promise.reject(new Error('instance has not started'));
     if (this.exited) return Promise.reject(new Error(`${this.child.what} has exited`));
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
@@ -337,15 +421,45 @@ class Instance {
     });
   }
 
+  /**
+   * Log out; then recycle the isolate for a later instance (see recycleChild) when it may serve
+   * another and the logout succeeded, else end it. Answers before a recycle is done (the next
+   * `POST /` waits for it rather than start an isolate).
+   */
   async destroy() {
+    let loggedOut = false;
+    if (this.child === null) return;
     if (!this.exited) {
       await Promise.race([
-        this.send('logout', {}).catch(() => {}),
+        this.send('logout', {}).then((msg) => {
+          loggedOut = Boolean(msg.response && msg.response.ok);
+        }, () => {}),
         new Promise((r) => setTimeout(r, LOGOUT_TIMEOUT_MS)),
       ]);
     }
     if (TRACE_FILE && !this.exited) await this.traceUsage();
+    if (loggedOut && !this.exited && !shuttingDown && this.child.uses < INSTANCE_USES && this.pending.size === 0) {
+      this.child.offMessage(this.onChildMessage);
+      this.child.offExit(this.onChildExit);
+      recycleChild(this.child, this.id);
+      return;
+    }
     await this.kill();
+  }
+
+  /** Adapter tests: what the isolate still holds (instance.js isolationState). */
+  isolation() {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer')), 5000);
+      const onMessage = (msg) => {
+        if (msg.type !== 'isolation') return;
+        this.child.offMessage(onMessage);
+        clearTimeout(timer);
+        resolve(msg.state);
+      };
+      this.child.onMessage(onMessage);
+      this.child.send({ type: 'isolation' });
+    });
   }
 
   /** RINGSIDE_ADAPTER_TRACE: log the instance's CPU time (start-up included) before it is ended. */
@@ -356,7 +470,11 @@ class Instance {
         if (msg.type !== 'usage') return;
         this.child.offMessage(onMessage);
         clearTimeout(timer);
-        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, mode: INSTANCE_MODE, cpuMs: (msg.cpu.user + msg.cpu.system) / 1000, uptimeMs: msg.uptimeMs }));
+        // The isolate's CPU since its previous instance was logged (start-up and recycling included).
+        const total = (msg.cpu.user + msg.cpu.system) / 1000;
+        const cpuMs = total - (this.child.cpuMsLogged || 0);
+        this.child.cpuMsLogged = total;
+        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, mode: INSTANCE_MODE, cpuMs, uptimeMs: msg.uptimeMs, uses: this.child.uses }));
         resolve();
       };
       this.child.onMessage(onMessage);
@@ -366,7 +484,7 @@ class Instance {
 
   /** End the instance's thread / process; resolves once a thread has ended (its memory is freed). */
   kill() {
-    return this.child.kill();
+    return this.child === null ? Promise.resolve() : this.child.kill();
   }
 }
 
@@ -428,7 +546,7 @@ async function createInstance(req, res) {
   const inst = new Instance(id, config);
   instances.set(id, inst);
   try {
-    await inst.ready;
+    await inst.start();
   } catch (e) {
     instances.delete(id);
     inst.kill();
@@ -495,6 +613,12 @@ async function route(req, res) {
       return undefined;
     }
     throw new ProtocolError(405, 'BAD_REQUEST', `${req.method} / is not supported`);
+  }
+  if (parts[0] === 'instances' && parts.length === 3 && parts[2] === '_isolation' && req.method === 'GET') {
+    // Not in the protocol: the adapter's own tests read what a (recycled) isolate holds.
+    const inst = instances.get(parts[1]);
+    if (!inst) throw new ProtocolError(404, 'UNKNOWN_INSTANCE', `no instance ${parts[1]}`);
+    return reply(res, 200, await inst.isolation());
   }
   if (parts[0] === 'instances' && parts.length === 2) {
     const inst = instances.get(parts[1]);
