@@ -39,18 +39,19 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import jsonschema_rs
-from referencing import Registry
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
+
+if TYPE_CHECKING:
+    from referencing import Registry
 
 __all__ = [
     "BASE_URI",
@@ -147,7 +148,9 @@ SCRIPT: Final = SchemaSource("script", __name__, "script")
 @dataclass(frozen=True)
 class _Loaded:
     schemas: Mapping[str, Mapping[str, Any]]
-    registry: Registry[Any]
+    #: every schema compiled by jsonschema-rs against one registry of them all (compiling is what proves
+    #: each ``$ref`` resolves; see :func:`_compile`)
+    compiled: Mapping[str, Any]
 
 
 class SchemaCatalog:
@@ -158,8 +161,7 @@ class SchemaCatalog:
         self.sources = sources
         self._loaded: _Loaded | None = None
         self._validators: dict[str, Any] = {}
-        self._fast_validators: dict[str, Any] = {}
-        self._fast_registry: jsonschema_rs.Registry | None = None
+        self._registry: Registry[Any] | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -173,10 +175,9 @@ class SchemaCatalog:
     def warm(self) -> None:
         """Load and compile every schema now (a server calls this at start so no request pays for it).
 
-        Only the compiled validators: jsonschema's, which name the problems of an invalid instance, are
-        built (and jsonschema imported) when an instance first fails, not by every start."""
-        for name in self.names():
-            self._is_valid_fast(name, None)
+        Loading compiles every schema with jsonschema-rs; jsonschema's validators, which name the problems
+        of an invalid instance, are built (and jsonschema imported) when an instance first fails."""
+        self._load()
 
     def uri(self, name: str) -> str:
         """The ``$id`` of the schema called ``name``."""
@@ -188,8 +189,11 @@ class SchemaCatalog:
         return copy.deepcopy(dict(self._schema(name)))
 
     def registry(self) -> Registry[Any]:
-        """The :class:`referencing.Registry` holding every schema, keyed by ``$id``."""
-        return self._load().registry
+        """The :class:`referencing.Registry` holding every schema, keyed by ``$id`` (built on first use:
+        only jsonschema's detailed walk needs it, so a run whose payloads are all valid never imports it)."""
+        if self._registry is None:
+            self._registry = _referencing_registry(self._load().schemas)
+        return self._registry
 
     def validate(self, name: str, instance: object) -> list[SchemaProblem]:
         """Validate ``instance`` (decoded JSON) against the schema called ``name``.
@@ -224,8 +228,7 @@ class SchemaCatalog:
         """Forget what was loaded (the next use reads the files again)."""
         self._loaded = None
         self._validators.clear()
-        self._fast_validators.clear()
-        self._fast_registry = None
+        self._registry = None
 
     def _load(self) -> _Loaded:
         if self._loaded is None:
@@ -239,15 +242,11 @@ class SchemaCatalog:
             raise UnknownSchemaError(name, self.names()) from None
 
     def _is_valid_fast(self, name: str, instance: object) -> bool:
-        validator = self._fast_validators.get(name)
-        if validator is None:
-            if self._fast_registry is None:
-                loaded = self._load()
-                self._fast_registry = jsonschema_rs.Registry([(_uri_of(n), dict(s)) for n, s in loaded.schemas.items()])
-            validator = jsonschema_rs.validator_for(
-                dict(self._schema(name)), registry=self._fast_registry, validate_formats=False
-            )
-            self._fast_validators[name] = validator
+        compiled = self._load().compiled
+        try:
+            validator = compiled[name]
+        except KeyError:
+            raise UnknownSchemaError(name, self.names()) from None
         try:
             return bool(validator.is_valid(instance))
         except (ValueError, TypeError, OverflowError):  # a value it cannot read (a tuple, a huge int): ask jsonschema
@@ -257,7 +256,7 @@ class SchemaCatalog:
         if name not in self._validators:
             from jsonschema import Draft202012Validator  # noqa: PLC0415 (see warm)
 
-            self._validators[name] = Draft202012Validator(self._schema(name), registry=self._load().registry)
+            self._validators[name] = Draft202012Validator(self._schema(name), registry=self.registry())
         return self._validators[name]
 
 
@@ -313,12 +312,33 @@ def _load_sources(sources: Iterable[SchemaSource]) -> _Loaded:
             if entry.is_file() and entry.name.endswith(_SUFFIX):
                 name = f"{source.group}/{entry.name[: -len(_SUFFIX)]}"
                 loaded[name] = _load_one(name, entry)
+    return _Loaded(schemas=loaded, compiled=_compile(loaded))
+
+
+def _compile(loaded: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Every schema compiled by jsonschema-rs against one registry of them all (it resolves every ``$ref``
+    while compiling, and never fetches: an unknown document fails). When that fails, ``referencing`` (the
+    library jsonschema resolves with) names each ``$ref`` that does not resolve; a failure it cannot
+    explain is reported as it is."""
+    try:
+        fast = jsonschema_rs.Registry([(_uri_of(n), dict(s)) for n, s in loaded.items()])
+        return {
+            name: jsonschema_rs.validator_for(dict(contents), registry=fast, validate_formats=False)
+            for name, contents in loaded.items()
+        }
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:  # jsonschema_rs.ValidationError is a ValueError
+        _check_refs(loaded, _referencing_registry(loaded))
+        raise SchemaLoadError(f"the schemas do not compile: {str(exc).splitlines()[0]}") from exc
+
+
+def _referencing_registry(loaded: Mapping[str, Mapping[str, Any]]) -> Registry[Any]:
+    from referencing import Registry  # noqa: PLC0415 (see SchemaCatalog.registry)
+    from referencing.jsonschema import DRAFT202012  # noqa: PLC0415
+
     reg: Registry[Any] = Registry().with_resources(
         (_uri_of(name), DRAFT202012.create_resource(contents)) for name, contents in loaded.items()
     )
-    reg = reg.crawl()
-    _check_refs(loaded, reg)
-    return _Loaded(schemas=loaded, registry=reg)
+    return reg.crawl()
 
 
 def _uri_of(name: str) -> str:
@@ -336,10 +356,17 @@ _CHECKED: dict[tuple[str, str], Mapping[str, Any]] = {}
 _URI_FORMATS = frozenset({"uri", "uri-reference", "iri", "iri-reference"})
 
 
+#: The libraries with which jsonschema checks URI formats (without any of them it checks none).
+_URI_CHECKERS = ("rfc3987", "rfc3986_validator", "rfc3987_syntax")
+
+
 @functools.cache
 def _fast_meta_check() -> bool:
-    """Whether :func:`_meta_valid` may answer for ``check_schema`` (jsonschema checks no URI format here)."""
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 (see SchemaCatalog.warm)
+    """Whether :func:`_meta_valid` may answer for ``check_schema`` (jsonschema checks no URI format here);
+    jsonschema itself is asked only where one of its URI-checking libraries is installed."""
+    if not any(importlib.util.find_spec(module) for module in _URI_CHECKERS):
+        return True
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (see SchemaCatalog.registry)
 
     return not (_URI_FORMATS & set(Draft202012Validator.FORMAT_CHECKER.checkers))
 
@@ -418,6 +445,8 @@ def _refs(node: object) -> Iterator[str]:
 
 
 def _check_refs(loaded: Mapping[str, Mapping[str, Any]], reg: Registry[Any]) -> None:
+    from referencing.exceptions import Unresolvable  # noqa: PLC0415 (see SchemaCatalog.registry)
+
     dangling: list[str] = []
     for name, contents in loaded.items():
         resolver = reg.resolver(base_uri=_uri_of(name))
