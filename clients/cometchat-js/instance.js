@@ -31,7 +31,7 @@
  *      child -> parent: {type: "warm"}                     (start-up work done, no config yet)
  *                       {type: "usage", cpu, uptimeMs}
  *                       {type: "ready"} | {type: "initError", error}
- *                       {type: "reply", id, response: {ok, result} | {ok:false, error}}
+ *                       {type: "reply", id, ok, json: the JSON text of {ok, result} | {ok:false, error}}
  *                       {type: "reply", id, protocolError: {status, code, message}}
  */
 
@@ -226,6 +226,7 @@ async function attemptCallback(payload) {
       signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
     });
     await resp.arrayBuffer();
+    await polyfill.connectionReleased(); // the next callback POST reuses the connection
   } catch (e) {
     return `not delivered: ${e && e.message ? e.message : e}`;
   }
@@ -258,6 +259,7 @@ function emitCallback(listenerId, callback, call) {
       await postCallback(payload);
     } finally {
       callbacks.inFlight -= 1;
+      polyfill.wake();
     }
   });
 }
@@ -328,7 +330,7 @@ async function settle(capMs = SETTLE_CAP_MS) {
       log(`settle: gave up after ${capMs} ms, still busy: ${reason}`);
       return;
     }
-    await sleepReal(1);
+    await polyfill.ioEvent(1);
   }
 }
 
@@ -341,7 +343,7 @@ async function waitForSocketAuth(repliesBefore, capMs) {
   while (performance.now() < deadline) {
     if (io.authReplies > repliesBefore) return true;
     for (const s of io.sockets) if (s.authAnswered) return true; // already connected before this login
-    await sleepReal(2);
+    await polyfill.ioEvent(2); // the reply is a frame: woken when it has been dispatched
   }
   log(`login: no WebSocket auth reply within ${capMs} ms`);
   return false;
@@ -800,7 +802,10 @@ channel.onMessage(async (msg) => {
   }
   if (msg.type !== 'command') return;
   const out = await runCommand(msg.command, msg.params);
-  channel.send({ type: 'reply', id: msg.id, ...out });
+  if (out.protocolError) channel.send({ type: 'reply', id: msg.id, protocolError: out.protocolError });
+  // The reply's JSON text, made here once: the service sends it as the HTTP body as it is (no
+  // structured clone of the Call objects across threads, no second JSON.stringify there).
+  else channel.send({ type: 'reply', id: msg.id, ok: out.response.ok, json: JSON.stringify(out.response) });
 });
 
 if (!THREAD) process.on('disconnect', () => process.exit(0));

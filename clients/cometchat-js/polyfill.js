@@ -49,6 +49,37 @@ const io = {
   callMessages: new Map(), // "<sessionid>|<status>" -> the last call message seen on the wire
 };
 
+/** Node's own setTimeout, taken before the virtual clock can replace the global. */
+const realSetTimeout = setTimeout;
+const realClearTimeout = clearTimeout;
+/** Who waits for the next I/O event (see ioEvent). */
+const ioWaiters = new Set();
+
+/** Something of the instance's I/O moved on: wake whoever waits in ioEvent(). */
+function wake() {
+  for (const resolve of ioWaiters) resolve();
+  ioWaiters.clear();
+}
+
+/**
+ * Resolves at the next I/O event — a frame dispatched, a socket opened or closed, a request or
+ * callback POST done — or after `ms` real ms, whichever comes first: what polling waits for
+ * instead of a fixed sleep.
+ */
+function ioEvent(ms) {
+  return new Promise((resolve) => {
+    const timer = realSetTimeout(() => {
+      ioWaiters.delete(done);
+      resolve();
+    }, ms);
+    const done = () => {
+      realClearTimeout(timer);
+      resolve();
+    };
+    ioWaiters.add(done);
+  });
+}
+
 /** Keep at most this many wire call messages (oldest dropped first). */
 const CALL_MESSAGES_KEPT = 2000;
 
@@ -150,7 +181,11 @@ class RingsideWebSocket extends WS.WebSocket {
     super(url, protocols, options);
     this._rs = { openedAt: performance.now(), authPending: false, authSentAt: 0, pongPending: false, pingSentAt: 0 };
     io.sockets.add(this);
-    this.on('close', () => io.sockets.delete(this));
+    this.on('open', wake);
+    this.on('close', () => {
+      io.sockets.delete(this);
+      wake();
+    });
     this.on('error', () => {}); // the SDK listens through onerror; never let ws throw unhandled
     // The SDK adds one 'message' listener per ping (listenForPong) and never removes it.
     this.setMaxListeners(0);
@@ -184,6 +219,7 @@ class RingsideWebSocket extends WS.WebSocket {
       return super.emit(event, ...args);
     } finally {
       io.framesDispatched += 1;
+      wake();
     }
   }
 
@@ -201,6 +237,16 @@ class RingsideWebSocket extends WS.WebSocket {
     if (rs.pongPending && now - rs.pingSentAt < PONG_WAIT_MS) return 'ws-pong';
     return null;
   }
+}
+
+/**
+ * One event-loop turn, after a response's body was read: undici hands the connection back to its
+ * pool only then, so a request the caller makes at once (the SDK's PUT /me right after its auth
+ * token, the next callback POST) goes over the same kept-alive connection instead of opening
+ * (and TLS-handshaking) another one.
+ */
+function connectionReleased() {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -222,6 +268,7 @@ function makeTrackedFetch(realFetch, options = {}) {
     try {
       const resp = await realFetch(input, opts);
       const body = await resp.arrayBuffer();
+      await connectionReleased();
       const parsed = parseJson(Buffer.from(body).toString('utf8'));
       if (parsed && parsed.data) recordCallMessage(parsed.data);
       return new Response(resp.status === 204 || resp.status === 304 ? null : body, {
@@ -231,6 +278,7 @@ function makeTrackedFetch(realFetch, options = {}) {
       });
     } finally {
       io.fetchesInFlight -= 1;
+      wake();
     }
   };
 }
@@ -347,4 +395,4 @@ function install({ userAgent = 'ringside-cometchat-js/0.1 (Node.js; Linux)', dow
   return realFetch;
 }
 
-module.exports = { install, setDowngradeTls, setTrust, freshConnections, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };
+module.exports = { install, setDowngradeTls, setTrust, freshConnections, connectionReleased, ioEvent, wake, io, wireCallMessage, RingsideWebSocket, MemoryStorage, makeTrackedFetch };

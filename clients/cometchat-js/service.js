@@ -432,7 +432,7 @@ class Instance {
     if (!this.exited) {
       await Promise.race([
         this.send('logout', {}).then((msg) => {
-          loggedOut = Boolean(msg.response && msg.response.ok);
+          loggedOut = msg.ok === true;
         }, () => {}),
         new Promise((r) => setTimeout(r, LOGOUT_TIMEOUT_MS)),
       ]);
@@ -500,6 +500,12 @@ function reply(res, status, body, headers = {}) {
     ...headers,
   });
   res.end(data);
+}
+
+/** A reply whose JSON text was made by the instance. */
+function replyJson(res, status, json) {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
 }
 
 function protocolError(res, status, code, message, details = null) {
@@ -577,7 +583,7 @@ async function runCommand(inst, req, res) {
     const pe = msg.protocolError;
     throw new ProtocolError(pe.status, pe.code, pe.message);
   }
-  reply(res, 200, msg.response);
+  replyJson(res, 200, msg.json);
 }
 
 let shuttingDown = false;
