@@ -255,13 +255,13 @@ class Backend:
             call = self.call(session_id)  # raises ERR_CALL_NOT_FOUND
         user = None if actor == SYSTEM_ACTOR else (self.directory.users.get(actor) or self.directory.user(actor))
         new, events = handle(call, move, actor=actor, now=now)
-        # store it: the calls, the live index, the ended ones in the order they ended
+        # store it: the calls, the live index, the ended ones in the order they ended (a call ends once,
+        # at the move that ends it)
         self.calls[session_id] = new
         if new.status in TERMINAL:
-            self.live.pop(session_id, None)
+            del self.live[session_id]
             shape = self._shapes.pop(session_id, None)  # (an ended call has no more messages)
-            ended_at = new.ended_at
-            self.ended.setdefault(session_id, ended_at if ended_at is not None else now)
+            self.ended[session_id] = now
         else:
             self.live[session_id] = new
             shape = self._shapes.get(session_id)
@@ -334,23 +334,20 @@ class Backend:
         """The wrap of ``user``, who now looks like ``shown``; ``kept`` is their last one. When only
         ``lastActiveAt`` and presence changed (every move changes the mover's), the last wrap if it
         still shows the same (``lastActiveAt`` is whole seconds), else a copy of its entity."""
-        if kept is not None and kept[0][2:] == shown[2:]:
-            entity = kept[1]["entity"]
-            last_active, online = int(shown[0]), shown[1]
-            if kept[0][1] is online:
-                if entity["lastActiveAt"] == last_active:
-                    wrap = kept[1]
-                else:
-                    entity = entity.copy()
-                    entity["lastActiveAt"] = last_active
-                    wrap = {"entity": entity, "entityType": "user"}
-            else:
+        if kept is None or kept[0][2:] != shown[2:]:
+            wrap = user_wrap(user, online=shown[1])
+        else:
+            was, wrap = kept
+            entity, last_active, online = wrap["entity"], int(shown[0]), shown[1]
+            if was[1] is not online:
                 entity = entity.copy()
                 entity["lastActiveAt"] = last_active
                 entity["status"] = "online" if online else "offline"
                 wrap = {"entity": entity, "entityType": "user"}
-        else:
-            wrap = user_wrap(user, online=shown[1])
+            elif entity["lastActiveAt"] != last_active:
+                entity = entity.copy()
+                entity["lastActiveAt"] = last_active
+                wrap = {"entity": entity, "entityType": "user"}
         self._user_wraps[uid] = (shown, wrap)
         return wrap
 
@@ -398,38 +395,33 @@ class Backend:
         shape: tuple[CallTemplates, tuple[str, ...]],
     ) -> Outcome:
         """The outcome of ``actor``'s move (every event of a move is the mover's), its frames laid out now."""
-        caller_uid, receiver_uid = call.caller, call.receiver
+        templates, parties = shape
+        caller_uid = templates.caller
         users, online, seen = self.directory.users, self.online, self._user_wraps
-        # self._user_wrap() of the caller and the callee, inlined for the usual case (a known user whose
-        # wrap is still what they look like); anything else takes the method
-        user = users.get(caller_uid)
-        if user is None or caller_uid == SYSTEM_ACTOR:
+        # self._user_wrap() of the caller and the callee, inlined for the usual case: a known user whose
+        # wrap still shows them as they are (the cache never holds SYSTEM_ACTOR); anything else takes the method
+        kept = seen.get(caller_uid)
+        if kept is None or (user := users.get(caller_uid)) is None:
             caller = self._user_wrap(caller_uid)
+        elif kept[0] == (shown := (user.last_active_at, caller_uid in online, user.name, user.role, user.avatar,
+                                   user.metadata, not user.metadata, user.created_at)):  # fmt: skip
+            caller = kept[1]
         else:
-            shown = (user.last_active_at, caller_uid in online, user.name, user.role, user.avatar, user.metadata,
-                     not user.metadata, user.created_at)  # fmt: skip
-            kept = seen.get(caller_uid)
-            if kept is not None and kept[0] == shown:
-                caller = kept[1]
-            else:
-                caller = self._new_user_wrap(caller_uid, user, shown, kept)
-        if call.kind is _USER:
-            user = users.get(receiver_uid)
-            if user is None or receiver_uid == SYSTEM_ACTOR:
+            caller = self._new_user_wrap(caller_uid, user, shown, kept)
+        receiver_uid = templates.receiver
+        if templates.user_call:
+            kept = seen.get(receiver_uid)
+            if kept is None or (user := users.get(receiver_uid)) is None:
                 receiver = self._user_wrap(receiver_uid)
+            elif kept[0] == (shown := (user.last_active_at, receiver_uid in online, user.name, user.role, user.avatar,
+                                       user.metadata, not user.metadata, user.created_at)):  # fmt: skip
+                receiver = kept[1]
             else:
-                shown = (user.last_active_at, receiver_uid in online, user.name, user.role, user.avatar,
-                         user.metadata, not user.metadata, user.created_at)  # fmt: skip
-                kept = seen.get(receiver_uid)
-                if kept is not None and kept[0] == shown:
-                    receiver = kept[1]
-                else:
-                    receiver = self._new_user_wrap(receiver_uid, user, shown, kept)
+                receiver = self._new_user_wrap(receiver_uid, user, shown, kept)
             by = caller if actor == caller_uid else receiver if actor == receiver_uid else self._user_wrap(actor)
         else:
             receiver = self._group_wrap(receiver_uid)
             by = caller if actor == caller_uid else self._user_wrap(actor)
-        templates, parties = shape
         # templates.data(caller, receiver, call.metadata), inlined for a call without metadata
         known = templates.parties
         if known is not None and known[0] is caller and known[1] is receiver and call.metadata is None:
@@ -437,8 +429,8 @@ class Backend:
         else:
             data = templates.data(caller, receiver, call.metadata)
         sent_at, ids = int(now), self._message_ids
-        if len(events) == 1 and type(event := events[0]) is StatusChanged:  # every user-call move
-            frame = call_frame(call, event.status, next(ids), sent_at, actor, by, receiver, data, resource, templates)
+        if templates.user_call:  # (every move of a user call is one status change)
+            frame = call_frame(call, call.status, next(ids), sent_at, actor, by, receiver, data, resource, templates)
             # Outcome(call, events, [Delivery(parties, frame)]), without running either __init__
             delivery = _new(Delivery)
             delivery.uids, delivery.frame = parties, frame

@@ -169,10 +169,12 @@ class CallTemplates:
     dict for as long as the caller and receiver are shown by the same wraps.
     """
 
-    __slots__ = ("body", "entity", "frame", "known_data", "parties")
+    __slots__ = ("body", "caller", "entity", "frame", "known_data", "parties", "receiver", "user_call")
 
     def __init__(self, kind: Kind, caller: str, receiver: str, call_type: str, app_id: str) -> None:
         wire_kind = _WIRE[kind]
+        #: the caller's uid, the receiver's (uid or guid), and whether it is a user call
+        self.caller, self.receiver, self.user_call = caller, receiver, kind is not _GROUP
         if kind is _GROUP:
             conversation = f"group_{receiver}"
         else:
