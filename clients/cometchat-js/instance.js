@@ -783,7 +783,7 @@ channel.onMessage(async (msg) => {
   }
   if (msg.type === 'usage') {
     // RINGSIDE_ADAPTER_TRACE: this instance's CPU time so far (the service logs it before the end).
-    channel.send({ type: 'usage', cpu: cpuUsage(), uptimeMs: performance.now() });
+    channel.send({ type: 'usage', cpu: cpuUsage(), uptimeMs: performance.now(), heapMb: +(require('node:v8').getHeapStatistics().used_heap_size / 1048576).toFixed(1) });
     return;
   }
   if (msg.type === 'recycle') {

@@ -13,7 +13,7 @@
  * <server.caFile>, or a child process (RINGSIDE_INSTANCE_MODE=process, child_process.fork)
  * started with NODE_EXTRA_CA_CERTS=<server.caFile>. Either is usually taken from a warm pool
  * started ahead of need (RINGSIDE_POOL_SIZE, default 3; 0 = start on demand) or recycled from a
- * deleted instance (RINGSIDE_INSTANCE_USES, default 50; see recycleChild). The configuration
+ * deleted instance (RINGSIDE_INSTANCE_USES, default 250; see recycleChild). The configuration
  * and then the commands are forwarded as messages; the instance answers with the protocol reply.
  */
 
@@ -266,12 +266,12 @@ const Child = INSTANCE_MODE === 'thread' ? ThreadChild : ProcessChild;
  */
 const POOL_SIZE = Math.max(0, Number(process.env.RINGSIDE_POOL_SIZE ?? 3) || 0);
 /**
- * How many instances one isolate may serve, one after another (RINGSIDE_INSTANCE_USES, default 50;
+ * How many instances one isolate may serve, one after another (RINGSIDE_INSTANCE_USES, default 250;
  * 1 = each serves one, as before). A deleted instance's isolate is recycled — logged out, checked
  * clean and reset by instance.js' recycle() — and put back in the pool; one that is not clean, ran
  * on the real clock, or has served its share is ended instead. Needs the pool (POOL_SIZE > 0).
  */
-const INSTANCE_USES = POOL_SIZE > 0 ? Math.max(1, Number(process.env.RINGSIDE_INSTANCE_USES ?? 50) || 1) : 1;
+const INSTANCE_USES = POOL_SIZE > 0 ? Math.max(1, Number(process.env.RINGSIDE_INSTANCE_USES ?? 250) || 1) : 1;
 /** Real ms a recycle may take (the logged-out SDK's socket to close, its last callbacks) before the isolate is ended. */
 const RECYCLE_TIMEOUT_MS = 5000;
 const pool = [];
@@ -474,7 +474,7 @@ class Instance {
         const total = (msg.cpu.user + msg.cpu.system) / 1000;
         const cpuMs = total - (this.child.cpuMsLogged || 0);
         this.child.cpuMsLogged = total;
-        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, mode: INSTANCE_MODE, cpuMs, uptimeMs: msg.uptimeMs, uses: this.child.uses }));
+        traceLines.push(JSON.stringify({ t: Date.now(), usage: this.id, mode: INSTANCE_MODE, cpuMs, uptimeMs: msg.uptimeMs, uses: this.child.uses, heapMb: msg.heapMb }));
         resolve();
       };
       this.child.onMessage(onMessage);
