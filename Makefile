@@ -46,11 +46,9 @@ lint: $(PY_STAMP)
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
-## The project's own tests: lint, types, unit, integration, plugin, real SDK, browser. loadgroup: a module
-## whose costly module fixture (the built wheel, a browser, an SDK version run) is shared keeps its tests on
-## one worker (xdist_group marks), so the fixture is made once, not once per worker.
+## The project's own tests: lint, types, unit, integration, plugin, real SDK, browser.
 test: $(PY_STAMP) $(JS_STAMP) sdks $(EXAMPLE_BUNDLE) lint typecheck
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2
 
 ## The conformance suite against the bundled clients; the report lands in reports/.
 conformance: $(PY_STAMP) $(JS_STAMP)

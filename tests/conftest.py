@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,34 @@ from mockserver.config import ServerConfig
 # "passed" into "passed-late". Tests of the budget itself pass the option or remove the variable.
 os.environ[BUDGET_VARIABLE] = "60000"
 from mockserver.server import MockServer
+
+#: ``once_per_run(name, make)``: see the fixture.
+OncePerRun = Callable[[str, Callable[[Path], None]], Path]
+
+
+@pytest.fixture(scope="session")
+def once_per_run(tmp_path_factory: pytest.TempPathFactory) -> OncePerRun:
+    """``once_per_run(name, make)``: a folder filled by ``make`` once per test run, by whichever pytest-xdist
+    worker asks first (the others wait for it under a file lock), in the folder every worker of the run
+    shares. For costly set-ups a module's tests share: pytest-xdist's ``--dist loadgroup`` cannot keep a
+    module's tests on one worker under pytest 9.2 (pytest-xdist issue 1386). A ``make`` that fails leaves
+    it to the next caller to try again."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+    def made(name: str, make: Callable[[Path], None]) -> Path:
+        target = shared / name
+        with (shared / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            done = target / ".made"
+            if not done.exists():
+                shutil.rmtree(target, ignore_errors=True)
+                target.mkdir(parents=True)
+                make(target)
+                done.touch()
+        return target
+
+    return made
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from test_sdk_in_chromium import CHROMIUM, QuietHandler, spki_pin
 from mockserver.config import ServerConfig
 from mockserver.server import MockServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-example")]
+pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "web-calling"
 #: Real milliseconds any one expectation may wait (a magic user answers after 1 s).

@@ -21,7 +21,7 @@ import pytest
 
 from harness.report import html
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-report")]
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: The faulty client and the scenarios: END-014/END-015 fail on the missing duration, the others pass.
 CLIENT = "python:no-call-duration"

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from mockserver.config import ServerConfig
 from mockserver.server import MockServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-sdk")]
+pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 SDK = ROOT / "clients" / "cometchat-js" / "node_modules" / "@cometchat" / "chat-sdk-javascript" / "CometChat.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,11 @@ KNOWN = """\
   failure: "did not"
 """
 
-pytestmark = [pytest.mark.node, pytest.mark.xdist_group("sdk-version-matrix")]
+pytestmark = pytest.mark.node
 
 
-@pytest.fixture(scope="module")
-def matrix_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
-    assert sdk_versions.pinned() == PINNED
-    base = tmp_path_factory.mktemp("versions")
+def _run_both(base: Path) -> None:
+    """``ringside run`` of both versions in ``base``; its exit status and output kept in ``run.json``."""
     (base / "kf.yaml").write_text(KNOWN, encoding="utf-8")
     done = subprocess.run(
         [
@@ -66,7 +65,16 @@ def matrix_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path
         timeout=150,
         check=False,
     )
-    return done.returncode, done.stdout + done.stderr, base / "rep"
+    (base / "run.json").write_text(json.dumps({"code": done.returncode, "output": done.stdout + done.stderr}))
+
+
+@pytest.fixture(scope="module")
+def matrix_run(once_per_run: Callable[[str, Callable[[Path], None]], Path]) -> tuple[int, str, Path]:
+    """One run per test run, whichever worker's test comes first."""
+    assert sdk_versions.pinned() == PINNED
+    base = once_per_run("sdk-versions", _run_both)
+    ran = json.loads((base / "run.json").read_text())
+    return int(ran["code"]), str(ran["output"]), base / "rep"
 
 
 def test_each_version_runs_with_its_own_report_naming_the_sdk(matrix_run: tuple[int, str, Path]) -> None:

@@ -21,6 +21,7 @@ import ssl
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from adapter_protocol import schemas as adapter
 from harness.report import schemas as report
 from mockserver import schemas as wire
 
-pytestmark = [pytest.mark.wheel, pytest.mark.timeout(600), pytest.mark.xdist_group("wheel")]
+pytestmark = [pytest.mark.wheel, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP_IN_COPY = shutil.ignore_patterns(
@@ -86,9 +87,8 @@ def _step(what: str, *argv: str) -> None:
     _check(subprocess.run(argv, capture_output=True, text=True, check=False), what)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    base = tmp_path_factory.mktemp("wheel")
+def _build(base: Path) -> None:
+    """The wheel of a copy of the working tree, installed into a fresh venv, all under ``base``."""
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=SKIP_IN_COPY)
     _step("pip wheel", sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", str(base / "dist"))
@@ -96,6 +96,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     venv = base / "venv"
     _step("venv", sys.executable, "-m", "venv", str(venv))
     _step("pip install <wheel>", str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel))
+
+
+@pytest.fixture(scope="module")
+def installed(once_per_run: Callable[[str, Callable[[Path], None]], Path]) -> Installed:
+    """Built and installed once per test run, whichever worker's test comes first (about a minute)."""
+    base = once_per_run("wheel", _build)
+    venv = base / "venv"
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["RINGSIDE_CACHE_DIR"] = str(base / "cache")
