@@ -76,6 +76,8 @@ class _Peer:
     def __init__(self, socket: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
         self._socket = socket
         self._transport = transport
+        #: permessage-deflate, negotiated in the handshake (done when the peer is made): fixed from then on
+        self._compress = bool(socket.compress)
 
     async def send_text(self, data: str) -> None:
         if not self._socket.closed:
@@ -86,7 +88,7 @@ class _Peer:
         # Written straight to the transport only when nothing is buffered (the write cannot wait) and no
         # compression was negotiated (permessage-deflate keeps state aiohttp's writer owns).
         transport = self._transport
-        if transport is None or transport.is_closing() or self._socket.closed or self._socket.compress:
+        if transport is None or self._compress or transport.is_closing() or self._socket.closed:
             return False
         if transport.get_write_buffer_size():
             return False
@@ -247,16 +249,25 @@ class Edge:
         hub.stats.requests += 1
         headers = {k.lower(): v for k, v in request.headers.items()}
         too_large = False
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            body, too_large = b"", True
+        content = request.content
+        if content.is_eof() and content.exception() is None:
+            # the whole body is here (a request that fits one read, the usual one): take it as it is, without
+            # aiohttp's read loop; the same size limit as its client_max_size
+            body = content.read_nowait()
+            if len(body) > hub.config.max_body:
+                body, too_large = b"", True
+        else:
+            try:
+                body = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                body, too_large = b"", True
         remote = request.remote
+        has_query = bool(request.query_string)
         entry = hub.journal.record(
             "http.request",
             method=method,
             path=path,
-            query=dict(request.query) if request.query_string else {},
+            query=dict(request.query) if has_query else {},
             headers={k: headers[k] for k in _JOURNALED_HEADERS if k in headers},
             remote=remote,
             body=body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace"),
@@ -272,14 +283,7 @@ class Edge:
                 )
             )
             return self._respond(request, seq, reply, control_path)
-        req = Request(
-            method=method,
-            path=path,
-            query=dict(request.query) if request.query_string else {},
-            headers=headers,
-            body=body,
-            remote=remote,
-        )
+        req = Request(method, path, dict(request.query) if has_query else {}, headers, body, remote)
         try:
             if control_path:
                 reply = await control.handle(hub, req)

@@ -172,8 +172,9 @@ class Hub:
         self.devices: dict[int, Device] = {}
         #: authenticated devices by user, oldest first (a fan-out looks up its recipients, not every socket)
         self._by_uid: dict[str, dict[int, Device]] = {}
-        #: the last frame encoded and its text: a frame fanned out to several devices is encoded once
-        self._encoded: tuple[Json | None, bytes, str] = (None, b"", "")
+        #: the last frame encoded, its JSON, its text and its call's (session id, status): a frame fanned out
+        #: to several devices is encoded (and looked into) once
+        self._encoded: tuple[Json | None, bytes, str, tuple[str, str] | None] = (None, b"", "", None)
         self.outbound_hooks: list[OutboundHook] = []
         #: outbound hooks that can tell whether they would pass every frame unchanged right now
         self._idle_checks: list[tuple[OutboundHook, Callable[[], bool]]] = []
@@ -371,8 +372,8 @@ class Hub:
         hooks, checks = self.outbound_hooks, self._idle_checks
         if len(checks) != len(hooks):
             return not hooks
-        for hook, (known, idle) in zip(hooks, checks, strict=True):  # noqa: SIM110 (a loop: no generator per fan-out)
-            if hook is not known or not idle():
+        for index, (known, idle) in enumerate(checks):  # noqa: SIM110 (a loop: no zip, no generator per fan-out)
+            if hooks[index] is not known or not idle():
                 return False
         return True
 
@@ -393,8 +394,8 @@ class Hub:
             if not device.scripted:
                 self._put(device, out)
                 continue
-            encoded, data = self._encode(out)
-            self._journal_out(device, out, encoded)
+            encoded, data, call = self._encode(out)
+            self._journal_out(device, encoded, call)
             try:  # an in-process device (a scripted user): it cannot stall
                 await device.peer.send_text(data)
             except (ConnectionError, RuntimeError) as exc:  # the peer went away mid-send
@@ -409,20 +410,17 @@ class Hub:
         if outbox is not None and len(outbox) >= self.config.send_queue:
             self._evict(device, "queue-full")
             return
-        encoded, data = self._encode(frame)
-        self._journal_out(device, frame, encoded)
+        encoded, data, call = self._encode(frame)
+        self._journal_out(device, encoded, call)
         if device.task is not None or outbox or not device.peer.send_now(data):
             self._queue(device, data)
 
-    def _journal_out(self, device: Device, frame: Json, encoded: bytes) -> None:
-        """Journal a frame sent to ``device`` (a call frame with its session id and status) and count it.
-        The journal keeps the frame as encoded (decoded when read)."""
+    def _journal_out(self, device: Device, encoded: bytes, call: tuple[str, str] | None) -> None:
+        """Journal a frame sent to ``device`` (a call frame with its session id and status: ``call``) and
+        count it. The journal keeps the frame as encoded (decoded when read)."""
         device.frames_sent += 1
         self.stats.frames_out += 1
-        try:
-            entity = frame["body"]["data"]["entities"]["on"]["entity"]
-            sid, status = entity["sessionid"], entity["status"]
-        except (KeyError, TypeError):
+        if call is None:
             self.journal.record("ws.out", conn=device.conn_id, uid=device.uid, device=device.resource, frame=encoded)
             return
         self.journal.record(
@@ -431,20 +429,25 @@ class Hub:
             uid=device.uid,
             device=device.resource,
             frame=encoded,
-            sessionId=sid,
-            status=status,
+            sessionId=call[0],
+            status=call[1],
         )
 
-    def _encode(self, frame: Json) -> tuple[bytes, str]:
-        """``frame`` as JSON bytes (for the journal) and as the text of a WebSocket frame: encoded once
-        however many devices it goes to (frames are not changed once sent, so the last one encoded is
-        known by identity)."""
-        encoded_frame, encoded, data = self._encoded
-        if frame is not encoded_frame:
+    def _encode(self, frame: Json) -> tuple[bytes, str, tuple[str, str] | None]:
+        """``frame`` as JSON bytes (for the journal), as the text of a WebSocket frame, and the session id
+        and status of the call it is about (None: not a call frame): made once however many devices it
+        goes to (frames are not changed once sent, so the last one encoded is known by identity)."""
+        cached = self._encoded
+        if frame is not cached[0]:
             encoded = encode(frame)  # strict JSON: never NaN
-            data = encoded.decode("utf-8")
-            self._encoded = (frame, encoded, data)
-        return encoded, data
+            call: tuple[str, str] | None
+            try:
+                entity = frame["body"]["data"]["entities"]["on"]["entity"]
+                call = (entity["sessionid"], entity["status"])
+            except (KeyError, TypeError):
+                call = None
+            cached = self._encoded = (frame, encoded, encoded.decode("utf-8"), call)
+        return cached[1], cached[2], cached[3]
 
     async def disconnect(
         self, device: Device, reason: str, *, code: int = CLOSE_BY_SERVER, after_frames: bool = False
@@ -628,8 +631,10 @@ class Hub:
         return outcome
 
     async def _apply(self, outcome: Outcome, *, actor: str, resource: str | None) -> None:
+        call, record = outcome.call, self.journal.record
+        receiver_type = call.kind.value
         for event in outcome.events:
-            self.journal.record(
+            record(
                 "call",
                 sessionId=event.session_id,
                 event=type(event).__name__,
@@ -637,9 +642,9 @@ class Hub:
                 actor=actor,
                 device=resource,
                 member=getattr(event, "member", None),
-                receiverType=outcome.call.kind.value,
-                caller=outcome.call.caller,
-                receiver=outcome.call.receiver,
+                receiverType=receiver_type,
+                caller=call.caller,
+                receiver=call.receiver,
             )
         await self.deliver(outcome)
         self._arm_expiry()

@@ -23,7 +23,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import orjson
 
@@ -70,6 +70,15 @@ def _decoded(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: orjson.loads(value) if type(value) is bytes else value for key, value in fields.items()}
 
 
+def _refuse(kind: str, fields: dict[str, Any]) -> NoReturn:
+    """A kind that is not one, or a field its kind does not declare (a writer drifting from the type)."""
+    allowed = _FIELDS.get(kind)
+    if allowed is None:
+        raise ValueError(f"unknown journal kind {kind!r}")
+    undeclared = fields.keys() - allowed
+    raise ValueError(f"journal kind {kind!r} declares no {sorted(undeclared)} (mockserver/journal_types.py)")
+
+
 class Journal:
     """An append-only, thread-safe log of everything the server saw and did (the newest ``capacity``
     entries in memory, every entry in the file at ``path`` if given)."""
@@ -111,31 +120,33 @@ class Journal:
         decoded value. Kept encoded, a frame is one object the garbage collector never visits instead
         of dozens it walks on every full collection (docs/performance.md)."""
         allowed = _FIELDS.get(kind)
-        if allowed is None:
-            raise ValueError(f"unknown journal kind {kind!r}")
-        if not allowed.issuperset(fields):
-            undeclared = fields.keys() - allowed
-            raise ValueError(f"journal kind {kind!r} declares no {sorted(undeclared)} (mockserver/journal_types.py)")
-        with self._lock:
-            self._seq += 1
+        if allowed is None or not allowed.issuperset(fields):
+            _refuse(kind, fields)
+        lock = self._lock
+        lock.acquire()  # not ``with``: this runs for every request and frame (a third of the lock's cost)
+        try:
+            seq = self._seq = self._seq + 1
             now = self.clock.now()
             # the real clock is the wall clock: read once (a clock read is a fair part of a record)
             wall = now if self._one_clock else self._wall.now()
             entries = self._entries
             if len(entries) == self.capacity:
-                self._evicted_through = entries[0]["seq"]
+                # the ring holds the seqs just before this one, gapless: the oldest goes
+                self._evicted_through = seq - self.capacity
                 self.evicted += 1
             if self._file:
                 # credentials become fingerprints (mockserver/redaction.py)
-                entry: Entry = {"seq": self._seq, "kind": kind, "t": now, "wall": wall, **redact(_decoded(fields))}
+                entry: Entry = {"seq": seq, "kind": kind, "t": now, "wall": wall, **redact(_decoded(fields))}
                 entries.append(entry)
                 self._file.write(encode_line(entry) + "\n")
                 self._file.flush()
             else:
-                entry = {"seq": self._seq, "kind": kind, "t": now, "wall": wall, **fields}
+                entry = {"seq": seq, "kind": kind, "t": now, "wall": wall, **fields}
                 entries.append(entry)
                 if self._unredacted < self.capacity:  # never more than the entries in memory
                     self._unredacted += 1
+        finally:
+            lock.release()
         return entry
 
     def _redact_pending(self) -> None:

@@ -40,7 +40,7 @@ class Context(NamedTuple):
     @property
     def resource(self) -> str | None:
         """The acting device: the SDK's ``resource`` header, stamped on every frame this causes."""
-        return self.request.header("resource")
+        return self.request.headers.get("resource")  # headers' names are lower-case
 
 
 @dataclass(frozen=True)
@@ -214,19 +214,20 @@ ROUTES: list[Route] = [
 
 
 def _authenticate(hub: Hub, request: Request, route: Route) -> tuple[User | None, str | None]:
-    app_id = request.header("appid")
+    headers = request.headers  # names lower-case: Request.header without lower-casing a literal each time
+    app_id = headers.get("appid")
     if app_id is not None and app_id != hub.config.app_id:
         raise RingsideError(
             ErrorCode.APP_ID_MISMATCH, f"this server serves app {hub.config.app_id!r}", {"appId": app_id}
         )
     if route.auth == "apikey":
-        if request.header("apikey") != hub.config.api_key:
+        if headers.get("apikey") != hub.config.api_key:
             raise RingsideError(ErrorCode.API_KEY_NOT_FOUND, "the apiKey header is missing or wrong", {})
         return None, None
     if route.auth == "token":
-        token = request.header("authtoken")
+        token = headers.get("authtoken")
         user = hub.backend.directory.user_for_token(token)
-        acting_for = request.header("onbehalfofuser")
+        acting_for = headers.get("onbehalfofuser")
         if acting_for is not None and acting_for != user.uid:
             raise RingsideError(
                 ErrorCode.TOKEN_USER_MISMATCH,
