@@ -2,9 +2,11 @@
 (or processes, RINGSIDE_INSTANCE_MODE=process), the SDK loaded before the configuration arrives, and the
 V8 code cache of the npm modules.
 
-Each pooled thread / process serves exactly one instance; these tests check, in both modes, that one
-from the pool behaves as a fresh one, keeps to its own CA file, fails alone when it crashes and is gone
-once its instance is deleted, and that what makes loading the SDK ahead safe holds for the pinned SDK.
+Each pooled thread / process serves one instance at a time (a virtual-clock instance's isolate is then
+recycled for a later one: test_instance_reuse.py); these tests check, in both modes, that one from the
+pool behaves as a fresh one, keeps to its own CA file, fails alone when it crashes and is gone once its
+instance is deleted (without a pool, nothing is recycled), and that what makes loading the SDK ahead safe
+holds for the pinned SDK.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def test_loading_the_sdk_touches_no_timer_clock_storage_or_global() -> None:
 def test_pooled_processes_each_serve_one_instance_and_start_fresh(served: Any, pooled_service: AdapterService) -> None:
     """More instances than the pool holds, one after another, on either clock: each one's process has
     received exactly the frames the server sent to that instance's device and reported no callback,
-    so no process (and no SDK state) served an instance before."""
+    so nothing of an instance an isolate served before (a recycled one's) shows."""
     for n in range(POOL + 3):
         tag = f"pool{n}-alice"
         params = instance_params(served, tag, "alice", callback_url_for(served.url, served.control_token, tag))
