@@ -22,33 +22,48 @@ FEATURES = ROOT / "features"
 OUT = ROOT / "docs" / "detection-rate.md"
 
 
-def run_catalogue(client: str, *, tags: str | None = None, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+def run_catalogue(
+    client: str,
+    *,
+    tags: str | None = None,
+    extra: tuple[str, ...] = (),
+    report_dir: Path | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
     """Run the catalogue against ``client`` in a subprocess (``extra``: more pytest options); returns the report.
 
     pytest starts as ``ringside run`` starts it: plugin autoload off, ringside's plugins by name (seconds
-    less per run where hypothesis, schemathesis and faker are installed)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        argv = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(FEATURES),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            *(arg for plugin in PLUGINS for arg in ("-p", plugin)),
-            "--ringside-client",
-            client,
-            "--ringside-report-dir",
-            tmp,
-        ]
-        if tags:
-            argv += ["--ringside-tags", tags]
-        argv += extra
-        subprocess.run(
-            argv, cwd=ROOT, env=pytest_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    less per run where hypothesis, schemathesis and faker are installed). The report is written into
+    ``report_dir`` (its ``latest``), or into a temporary folder that is gone afterwards; ``timeout``: real
+    seconds the run may take."""
+    if report_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_catalogue(client, tags=tags, extra=extra, report_dir=Path(tmp), timeout=timeout)
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(FEATURES),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *(arg for plugin in PLUGINS for arg in ("-p", plugin)),
+        "--ringside-client",
+        client,
+        "--ringside-report-dir",
+        str(report_dir),
+        *(("--ringside-tags", tags) if tags else ()),
+        *extra,
+    ]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=pytest_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    path = report_dir / "latest" / "report.json"
+    if not path.is_file():
+        raise RuntimeError(
+            f"the catalogue run wrote no report (exit {done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
         )
-        report: dict[str, Any] = json.loads((Path(tmp) / "latest" / "report.json").read_text())
+    report: dict[str, Any] = json.loads(path.read_text())
     return report
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from harness.clients import ROOT
+from harness.detection import run_catalogue
 from harness.report.schemas import validate
 from harness.report.session import BUDGET_VARIABLE
 
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.usefixtures("lean_pytest")
 
 #: Real seconds one catalogue run here may take.
 DEADLINE = 180
-FEATURES = ROOT / "features"
 
 CONFTEST = """
 import os
@@ -263,33 +262,7 @@ FAULTY = "python:skip-cancelled-callback"
 
 
 def catalogue(report_dir: Path, client: str, tags: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(FEATURES),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ringside-client",
-            client,
-            "--ringside-report-dir",
-            str(report_dir),
-            "--ringside-tags",
-            tags,
-            *GENEROUS,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-        check=False,
-    )
-    path = report_dir / "latest" / "report.json"
-    assert path.is_file(), done.stdout[-2000:] + done.stderr[-2000:]
-    report: dict[str, Any] = json.loads(path.read_text())
-    return report
+    return run_catalogue(client, tags=tags, extra=GENEROUS, report_dir=report_dir, timeout=DEADLINE)
 
 
 def ringside(*args: str) -> subprocess.CompletedProcess[str]:
