@@ -178,12 +178,12 @@ class _JsonReply(web.StreamResponse):
         self._payload_writer = None
 
 
-def _fits_json_reply(request: web.BaseRequest, status: int, origin: str | None) -> bool:
-    """Whether :class:`_JsonReply` sends what ``web.Response`` would for this request and status."""
+def _fits_json_reply(request: web.BaseRequest, method: str, status: int, origin: str | None) -> bool:
+    """Whether :class:`_JsonReply` sends what ``web.Response`` would for this request (``method``) and status."""
     return (
-        request.version == HttpVersion11
+        method != "HEAD"
         and request.keep_alive
-        and request.method != "HEAD"
+        and request.version == HttpVersion11
         and status >= 200
         and status not in (204, 304)
         and (origin is None or (origin.isascii() and origin.isprintable()))
@@ -215,10 +215,10 @@ class Edge:
         self.hub = hub
 
     async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
-        method, path = request.method, request.path
-        if request.headers.get("Expect"):
+        method, path, headers = request.method, request.path, request.headers
+        if headers.get("Expect"):
             await _expect(request)
-        if method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket":
+        if method == "GET" and headers.get("Upgrade", "").lower() == "websocket":
             return await self.websocket(request)
         control_path = control.is_control_path(path)
         if method == "OPTIONS" and not control_path:
@@ -282,7 +282,7 @@ class Edge:
                     {"limit": hub.config.max_body},
                 )
             )
-            return self._respond(request, seq, reply, control_path)
+            return self._respond(request, method, path, seq, reply, control_path)
         req = Request(method, path, dict(request.query) if has_query else {}, headers, body, remote)
         try:
             if control_path:
@@ -296,7 +296,7 @@ class Edge:
             reply = Reply.error(RingsideError(ErrorCode.INTERNAL, f"ringside failed: {exc!r}", {}))
         if reply.stream is not None:
             return await self._stream(request, seq, reply)
-        return self._respond(request, seq, reply, control_path)
+        return self._respond(request, method, path, seq, reply, control_path)
 
     async def _dashboard(self, request: web.BaseRequest, method: str, path: str) -> web.StreamResponse:
         """The dashboard's files, event stream and diagrams, locked as the control API, never journaled."""
@@ -332,15 +332,13 @@ class Edge:
             pass
         return response
 
-    def _journal_response(self, request: web.BaseRequest, seq: int, status: int, body: Any) -> None:
-        self.hub.journal.record(
-            "http.response", requestSeq=seq, method=request.method, path=request.path, status=status, body=body
-        )
+    def _journal_response(self, method: str, path: str, seq: int, status: int, body: Any) -> None:
+        self.hub.journal.record("http.response", requestSeq=seq, method=method, path=path, status=status, body=body)
 
     async def _stream(self, request: web.BaseRequest, seq: int, reply: Reply) -> web.StreamResponse:
         """A long reply (a journal page) encoded and written piece by piece, yielding to the loop between
         pieces: every other request and frame is served meanwhile. The journal keeps its summary."""
-        self._journal_response(request, seq, reply.status, reply.summary())
+        self._journal_response(request.method, request.path, seq, reply.status, reply.summary())
         response = web.StreamResponse(status=reply.status, headers={"Content-Type": "application/json"})
         await response.prepare(request)
         for piece in reply.pieces():
@@ -349,17 +347,18 @@ class Edge:
         await response.write_eof()
         return response
 
-    def _respond(self, request: web.BaseRequest, seq: int, reply: Reply, control_path: bool) -> web.StreamResponse:
-        body = reply.body
+    def _respond(
+        self, request: web.BaseRequest, method: str, path: str, seq: int, reply: Reply, control_path: bool
+    ) -> web.StreamResponse:
+        body, status = reply.body, reply.status
         encoded = jsoncodec.encode(body)
-        self._journal_response(request, seq, reply.status, encoded)  # kept encoded, decoded when read
+        self._journal_response(method, path, seq, status, encoded)  # kept encoded, decoded when read
         error = body.get("error")
         if error is not None:
             errors = self.hub.stats.errors
             errors[error["code"]] = errors.get(error["code"], 0) + 1
-        status = reply.status
         origin = None if control_path else request.headers.get("Origin")
-        if _fits_json_reply(request, status, origin):
+        if _fits_json_reply(request, method, status, origin):
             if control_path:  # no cross-origin page may read the control API
                 fields = _HEAD_JSON
             elif origin:
