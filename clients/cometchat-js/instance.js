@@ -691,11 +691,16 @@ async function makeFresh() {
   listenerIds.clear();
   callSession = null;
   tokens.clear();
-  if (CometChat.getActiveCall() && typeof CometChat.clearActiveCall === 'function') CometChat.clearActiveCall();
+  if (CometChat.getActiveCall()) {
+    // No clearActiveCall (4.0.0 … 4.0.7, 3.x): the active call would stay; refuse at once, not after the wait.
+    if (typeof CometChat.clearActiveCall !== 'function') return 'an active call, and no CometChat.clearActiveCall()';
+    CometChat.clearActiveCall();
+  }
+  // What only takes a moment to end (the logged-out socket's close, a last request or callback) is waited for.
   const deadline = performance.now() + RECYCLE_WAIT_MS;
   let left = leftovers({ timers: false });
   while (left && performance.now() < deadline) {
-    await sleepReal(2);
+    await polyfill.ioEvent(2);
     left = leftovers({ timers: false });
   }
   if (left) return left;
