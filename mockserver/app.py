@@ -252,9 +252,10 @@ class Edge:
         content = request.content
         if content.is_eof() and content.exception() is None:
             # the whole body is here (a request that fits one read, the usual one): take it as it is, without
-            # aiohttp's read loop; the same size limit as its client_max_size
+            # aiohttp's read loop; the same size limit as its client_max_size (0: none)
             body = content.read_nowait()
-            if len(body) > hub.config.max_body:
+            limit = hub.config.max_body
+            if limit and len(body) > limit:
                 body, too_large = b"", True
         else:
             try:
