@@ -71,7 +71,9 @@ class _LingeringWebSocket(web.WebSocketResponse):
 
 
 class _Peer:
-    """The hub's view of an aiohttp WebSocket."""
+    """The hub's view of an aiohttp WebSocket (one per socket: slots, no instance dict)."""
+
+    __slots__ = ("_compress", "_socket", "_transport")
 
     def __init__(self, socket: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
         self._socket = socket
