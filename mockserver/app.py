@@ -266,15 +266,20 @@ class Edge:
                 body, too_large = b"", True
         remote = request.remote
         has_query = bool(request.query_string)
-        entry = hub.journal.record(
-            "http.request",
-            method=method,
-            path=path,
-            query=dict(request.query) if has_query else {},
-            headers={k: headers[k] for k in _JOURNALED_HEADERS if k in headers},
-            remote=remote,
-            body=body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace"),
-            bodyTooLarge=too_large,
+        entry = hub.journal.append(
+            {
+                "seq": 0,
+                "kind": "http.request",
+                "t": 0.0,
+                "wall": 0.0,
+                "method": method,
+                "path": path,
+                "query": dict(request.query) if has_query else {},
+                "headers": {k: headers[k] for k in _JOURNALED_HEADERS if k in headers},
+                "remote": remote,
+                "body": body[:_BODY_JOURNAL_LIMIT].decode("utf-8", "replace"),
+                "bodyTooLarge": too_large,
+            }
         )
         seq: int = entry["seq"]
         if too_large:
@@ -336,7 +341,19 @@ class Edge:
         return response
 
     def _journal_response(self, method: str, path: str, seq: int, status: int, body: Any) -> None:
-        self.hub.journal.record("http.response", requestSeq=seq, method=method, path=path, status=status, body=body)
+        self.hub.journal.append(
+            {
+                "seq": 0,
+                "kind": "http.response",
+                "t": 0.0,
+                "wall": 0.0,
+                "requestSeq": seq,
+                "method": method,
+                "path": path,
+                "status": status,
+                "body": body,
+            }
+        )
 
     async def _stream(self, request: web.BaseRequest, seq: int, reply: Reply) -> web.StreamResponse:
         """A long reply (a journal page) encoded and written piece by piece, yielding to the loop between

@@ -61,6 +61,8 @@ _FIELDS: dict[str, frozenset[str]] = {
     for kind, t in ENTRY_TYPES.items()
 }
 assert set(_FIELDS) == set(KINDS), "every journal kind needs a TypedDict in mockserver.journal_types"
+#: Per kind: every key an entry laid out by its writer (:meth:`Journal.append`) may hold.
+_KEYS: dict[str, frozenset[str]] = {kind: fields | _BASE_KEYS for kind, fields in _FIELDS.items()}
 
 
 def _decoded(fields: dict[str, Any]) -> dict[str, Any]:
@@ -122,26 +124,42 @@ class Journal:
         allowed = _FIELDS.get(kind)
         if allowed is None or not allowed.issuperset(fields):
             _refuse(kind, fields)
+        return self._keep({"seq": 0, "kind": kind, "t": 0.0, "wall": 0.0, **fields})
+
+    def append(self, entry: Entry) -> Entry:
+        """:meth:`record` for the writers on the hot path (every request, reply, frame and call event), which
+        lay the entry out themselves, the four keys every entry has first:
+        ``{"seq": 0, "kind": kind, "t": 0.0, "wall": 0.0, **fields}``. Here ``seq``, ``t`` and ``wall`` are
+        filled in (the dict keeps its order) and the entry is kept as it is: no keyword dict, no copy
+        of it (docs/performance.md). The same refusals as :meth:`record`; returns the entry kept."""
+        kind = entry["kind"]
+        allowed = _KEYS.get(kind)
+        if allowed is None or not allowed.issuperset(entry):
+            _refuse(kind, {key: value for key, value in entry.items() if key not in _BASE_KEYS})
+        return self._keep(entry)
+
+    def _keep(self, entry: Entry) -> Entry:
+        """Stamp ``entry`` (its seq, t and wall, laid out first) and keep it: in the ring, and in the file."""
         lock = self._lock
         lock.acquire()  # not ``with``: this runs for every request and frame (a third of the lock's cost)
         try:
             seq = self._seq = self._seq + 1
             now = self.clock.now()
             # the real clock is the wall clock: read once (a clock read is a fair part of a record)
-            wall = now if self._one_clock else self._wall.now()
+            entry["seq"], entry["t"] = seq, now
+            entry["wall"] = now if self._one_clock else self._wall.now()
             entries = self._entries
             if len(entries) == self.capacity:
                 # the ring holds the seqs just before this one, gapless: the oldest goes
                 self._evicted_through = seq - self.capacity
                 self.evicted += 1
             if self._file:
-                # credentials become fingerprints (mockserver/redaction.py)
-                entry: Entry = {"seq": seq, "kind": kind, "t": now, "wall": wall, **redact(_decoded(fields))}
+                # credentials become fingerprints (mockserver/redaction.py); the base keys hold none
+                entry = redact(_decoded(entry))
                 entries.append(entry)
                 self._file.write(encode_line(entry) + "\n")
                 self._file.flush()
             else:
-                entry = {"seq": seq, "kind": kind, "t": now, "wall": wall, **fields}
                 entries.append(entry)
                 if self._unredacted < self.capacity:  # never more than the entries in memory
                     self._unredacted += 1
