@@ -68,11 +68,15 @@ def _frames_sent(served: Any, resource: str) -> int:
 
 
 def test_a_recycled_isolate_starts_its_next_instance_fresh(
-    served: Any, services: tuple[AdapterService, AdapterService]
+    served: Any, services: tuple[AdapterService, AdapterService], request: pytest.FixtureRequest
 ) -> None:
     reusing, fresh_service = services
-    bob = _create(reusing, served, "reuse-bob", "bob")  # real clock: ended, never recycled
-    first = _create(reusing, served, "reuse1-alice", "alice", now=T0)
+    # the callback sink keys callbacks by tag on a server this module's runs share: a tag per mode, or the
+    # process run would read the thread run's callbacks as its own
+    mode = request.node.callspec.params["services"]
+    bob_tag, first_tag, second_tag = (f"reuse-bob-{mode}", f"reuse1-alice-{mode}", f"reuse2-alice-{mode}")
+    bob = _create(reusing, served, bob_tag, "bob")  # real clock: ended, never recycled
+    first = _create(reusing, served, first_tag, "alice", now=T0)
     try:
         bob.ok("login")
         bob.ok("addCallListener", {"id": "main"})
@@ -80,17 +84,17 @@ def test_a_recycled_isolate_starts_its_next_instance_fresh(
         first.ok("addCallListener", {"id": "old"})
         ringing = first.ok("initiateCall", {"receiver": "bob", "callType": "audio", "receiverType": "user"})
         first_resource = first.ok("sync")["resource"]
-        assert served.callbacks("reuse-bob", 1)[0]["callback"] == "onIncomingCallReceived"
+        assert served.callbacks(bob_tag, 1)[0]["callback"] == "onIncomingCallReceived"
         before = _isolation(first)
         assert before["listeners"] == ["old"] and before["sockets"] == 1 and before["framesReceived"] > 0
         assert "active call" in before["leftovers"] and before["nextTimer"] is not None
     finally:
         first.delete()
     bob.ok("rejectCall", {"sessionId": ringing["sessionId"], "status": "rejected"})
-    old_callbacks = len(served.callbacks("reuse1-alice", 0, wait=0))
+    old_callbacks = len(served.callbacks(first_tag, 0, wait=0))
 
-    second = _create(reusing, served, "reuse2-alice", "alice", now=T0 + 3600)
-    fresh = _create(fresh_service, served, "fresh-alice", "alice", now=T0 + 3600)
+    second = _create(reusing, served, second_tag, "alice", now=T0 + 3600)
+    fresh = _create(fresh_service, served, f"fresh-alice-{mode}", "alice", now=T0 + 3600)
     try:
         state = _isolation(second)
         assert state["isolate"] == before["isolate"], "the pool of one gave the next instance the recycled isolate"
@@ -113,11 +117,11 @@ def test_a_recycled_isolate_starts_its_next_instance_fresh(
         assert synced["callbacksSent"] == 0
 
         call = bob.ok("initiateCall", {"receiver": "alice", "callType": "video", "receiverType": "user"})
-        got = served.callbacks("reuse2-alice", 1)
+        got = served.callbacks(second_tag, 1)
         assert got[0]["seq"] == 1, "the callback sequence starts again"
         assert {c["listenerId"] for c in got} == {"new"}
         assert [c["callback"] for c in got if c["call"]["sessionId"] == call["sessionId"]] == ["onIncomingCallReceived"]
-        assert len(served.callbacks("reuse1-alice", old_callbacks + 1, wait=0.5)) == old_callbacks
+        assert len(served.callbacks(first_tag, old_callbacks + 1, wait=0.5)) == old_callbacks
         after = _isolation(second)
         assert after["staleCallbacks"] == 0 and after["listeners"] == ["new"]
         bob.ok("rejectCall", {"sessionId": call["sessionId"], "status": "cancelled"})
