@@ -279,6 +279,29 @@ def test_journal_refuses_a_field_its_kind_does_not_declare():
     assert set(ENTRY_TYPES) == set(KINDS), "one TypedDict per journal kind"
 
 
+def test_an_entry_laid_out_by_its_writer_is_kept_as_record_keeps_it(tmp_path):
+    """Journal.append (the hot writers' way) stamps seq, t and wall in place and keeps the key order, the
+    refusals and the file (credentials fingerprinted there at once) of Journal.record."""
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(VirtualClock(start=3.0), wall=FakeRealClock(now=4.0), path=path)
+    by_record = journal.record("http.request", method="PUT", path="/me", headers={"authtoken": "secret-token"})
+    laid_out = {"seq": 0, "kind": "http.request", "t": 0.0, "wall": 0.0, "method": "PUT", "path": "/me"}
+    by_append = journal.append(laid_out | {"headers": {"authtoken": "secret-token"}})
+    assert by_append["seq"] == by_record["seq"] + 1 and (by_append["t"], by_append["wall"]) == (3.0, 4.0)
+    assert list(by_append) == list(by_record) == ["seq", "kind", "t", "wall", "method", "path", "headers"]
+    assert {**by_append, "seq": 0} == {**by_record, "seq": 0}
+    assert "secret-token" not in path.read_text(), "the file holds fingerprints, as for record()"
+    with pytest.raises(ValueError, match=r"'ws.out' declares no \['sessionid'\]"):
+        journal.append({"seq": 0, "kind": "ws.out", "t": 0.0, "wall": 0.0, "conn": 1, "sessionid": "s"})
+    with pytest.raises(ValueError, match="unknown journal kind"):
+        journal.append({"seq": 0, "kind": "http.whatever", "t": 0.0, "wall": 0.0})
+    assert journal.last_seq == 2, "a refused entry takes no seq"
+    journal.close()
+    memory = Journal(VirtualClock(start=0.0))
+    entry = memory.append({"seq": 0, "kind": "ws.out", "t": 0.0, "wall": 0.0, "conn": 1, "frame": b'{"a":1}'})
+    assert memory.entries() == [entry] and entry["frame"] == {"a": 1}, "encoded JSON is decoded when read"
+
+
 def test_a_repeated_callback_report_keeps_the_entry_seq():
     journal = Journal(VirtualClock(start=0.0))
     journal.record("control", action="x")
