@@ -80,3 +80,35 @@ def test_quick_bench_prints_every_figure_with_baseline_and_ratio(tmp_path: Path)
     failed = [f["name"] for f in document["figures"] if f["verdict"] == FAIL]
     assert document["failed"] == failed
     assert ("hard goal(s) missed" in done.stdout) == bool(failed) and (done.returncode == 1) == bool(failed)
+
+
+def test_the_catalogue_figure_is_the_run_with_the_median_wall_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several runs per client (``--catalogue-runs``, default 3): one slow moment spoils one run, not the figure."""
+    import asyncio  # noqa: PLC0415
+
+    from bench import __main__ as bench_main  # noqa: PLC0415
+    from bench import catalogue  # noqa: PLC0415
+
+    walls = iter([9.0, 5.0, 7.0])
+
+    def run(client: str, extra: list[str] | None = None, timeout: float = 1800.0) -> catalogue.CatalogueRun:
+        wall = next(walls)
+        return catalogue.CatalogueRun(
+            client=client,
+            wall=wall,
+            scripted=6300.0,
+            scenarios=1,
+            verdicts={"passed": 1},
+            report_duration=wall - 1,
+            median_scenario=0.04,
+        )
+
+    monkeypatch.setattr(catalogue, "run", run)
+    settings, _ = bench_main.parse(["--only", "catalogue", "--no-js", "--no-json"])
+    assert settings.catalogue_runs == 3
+    (python, _js) = asyncio.run(bench_main.catalogue_group(settings, None))  # type: ignore[arg-type]
+    assert python.value == 7.0 and python.ratio == pytest.approx(900.0) and python.verdict == PASS
+    assert "the median of 3 runs: 9.00, 5.00, 7.00 s" in python.note
+    with pytest.raises(SystemExit) as refused:
+        bench_main.parse(["--catalogue-runs", "0"])
+    assert refused.value.code == 2
