@@ -76,15 +76,19 @@ TRANSPORTS: Final = ("in-process", "http")
 
 
 def in_process_service(
-    name: str, *, loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    name: str,
+    *,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+    loop: asyncio.AbstractEventLoop | None = None,
 ) -> AdapterService | None:
     """The bundled reference client's adapter service in this process, for ``python`` and
     ``python:QUIRK[+QUIRK]`` (None for any other client: those only speak HTTP).
 
     The same service as ``python -m refclient.service`` (same instances, commands and quirks) on a loop
-    thread of its own, reached by direct calls whose requests and replies still go through JSON and the
-    same schema checks; the client still talks to the mock server over the network. See
-    :mod:`refclient.inprocess` for what it leaves out.
+    thread of its own (``loop_factory``) or on ``loop``, the mock server's (the catalogue's way: one thread
+    fewer to hand the GIL to on every request), reached by direct calls whose requests and replies still go
+    through JSON and the same schema checks; the client still talks to the mock server over the network.
+    See :mod:`refclient.inprocess` for what it leaves out.
     """
     base, _, quirks = name.partition(":")
     if base != "python":
@@ -94,7 +98,9 @@ def in_process_service(
     from refclient.faults import Quirks  # noqa: PLC0415
     from refclient.inprocess import URL, InProcessService  # noqa: PLC0415
 
-    service = InProcessService(Quirks.parse(quirks.replace("+", ",")) if quirks else None, loop_factory=loop_factory)
+    service = InProcessService(
+        Quirks.parse(quirks.replace("+", ",")) if quirks else None, loop_factory=loop_factory, loop=loop
+    )
     try:
         return AdapterService.attach(URL, transport=service.request, closer=service.close)
     except Exception:

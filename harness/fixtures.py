@@ -40,8 +40,9 @@ def ringside_server(ringside_server_config: ServerConfig, pytestconfig: pytest.C
 
 
 @pytest.fixture(scope="session")
-def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
-    """The client under test's adapter service: attached (--client-url) or spawned (--client-cmd / --client)."""
+def ringside_service(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Iterator[AdapterService]:
+    """The client under test's adapter service: attached (--client-url) or spawned (--client-cmd / --client);
+    the bundled Python client in this process, on the mock server's loop (see :func:`in_process_service`)."""
     url = pytestconfig.getoption("ringside_client_url")
     command = pytestconfig.getoption("ringside_client_cmd")
     name = pytestconfig.getoption("ringside_client")
@@ -51,9 +52,7 @@ def ringside_service(pytestconfig: pytest.Config) -> Iterator[AdapterService]:
     try:
         local = None
         if not (url or command) and pytestconfig.getoption("ringside_transport") == "in-process":
-            local = in_process_service(
-                name, loop_factory=loop_factory(pytestconfig.getoption("ringside_loop", default="asyncio"))
-            )
+            local = in_process_service(name, loop=request.getfixturevalue("ringside_server").loop)
         if local is not None:
             service = local
         elif url:

@@ -88,6 +88,11 @@ class MockServer:
         return self._server
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The server's event loop (its own thread runs it): another asyncio component may share it."""
+        return self._loop
+
+    @property
     def hub(self) -> Hub:
         """The hub; touch it only through :meth:`call` from another thread."""
         return self.server.hub

@@ -33,12 +33,25 @@ def mock() -> Iterator[Any]:
     server.stop()
 
 
-@pytest.fixture
-def service() -> Iterator[AdapterService]:
-    found = in_process_service("python")
+@pytest.fixture(params=["own loop", "the server's loop"])
+def service(request: pytest.FixtureRequest, mock: Any) -> Iterator[AdapterService]:
+    """Both ways the harness runs it: on a loop thread of its own, or on the mock server's loop (the catalogue's
+    default: one thread fewer to hand the GIL to on every request)."""
+    mock.probe.reset()  # each test (and each mode of it) starts from the same server state: tags are reused
+    found = in_process_service("python", loop=mock.loop if request.param == "the server's loop" else None)
     assert found is not None
     yield found
     found.close()
+
+
+def test_a_service_on_the_servers_loop_leaves_the_loop_running_when_closed(mock: Any) -> None:
+    found = in_process_service("python", loop=mock.loop)
+    assert found is not None
+    instance = create(found, mock, "shared-loop", "alice")
+    instance.ok("login")
+    found.close()
+    assert mock.loop.is_running() and not mock.loop.is_closed()
+    assert mock.probe.has_user("alice"), "the server still answers on its loop"
 
 
 def create(service: AdapterService, mock: Any, tag: str, uid: str, *, tls: bool = True) -> ClientInstance:
