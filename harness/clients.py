@@ -75,17 +75,12 @@ REFERENCE_SERVICE: Final = "ringside-python-reference"
 TRANSPORTS: Final = ("in-process", "http")
 
 
-def in_process_service(
-    name: str,
-    *,
-    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
-    loop: asyncio.AbstractEventLoop | None = None,
-) -> AdapterService | None:
+def in_process_service(name: str, *, loop: asyncio.AbstractEventLoop | None = None) -> AdapterService | None:
     """The bundled reference client's adapter service in this process, for ``python`` and
     ``python:QUIRK[+QUIRK]`` (None for any other client: those only speak HTTP).
 
     The same service as ``python -m refclient.service`` (same instances, commands and quirks) on a loop
-    thread of its own (``loop_factory``) or on ``loop``, the mock server's (the catalogue's way: one thread
+    thread of its own or on ``loop``, the mock server's (the catalogue's way: one thread
     fewer to hand the GIL to on every request), reached by direct calls whose requests and replies still go
     through JSON and the same schema checks; the client still talks to the mock server over the network.
     See :mod:`refclient.inprocess` for what it leaves out.
@@ -98,9 +93,7 @@ def in_process_service(
     from refclient.faults import Quirks  # noqa: PLC0415
     from refclient.inprocess import URL, InProcessService  # noqa: PLC0415
 
-    service = InProcessService(
-        Quirks.parse(quirks.replace("+", ",")) if quirks else None, loop_factory=loop_factory, loop=loop
-    )
+    service = InProcessService(Quirks.parse(quirks.replace("+", ",")) if quirks else None, loop=loop)
     try:
         return AdapterService.attach(URL, transport=service.request, closer=service.close)
     except Exception:

@@ -420,23 +420,18 @@ class Hub:
         count it. The journal keeps the frame as encoded (decoded when read)."""
         device.frames_sent += 1
         self.stats.frames_out += 1
-        conn, uid, resource = device.conn_id, device.uid, device.resource
-        if call is None:
-            entry = {"seq": 0, "kind": "ws.out", "t": 0.0, "wall": 0.0, "conn": conn, "uid": uid, "device": resource}
-            entry["frame"] = encoded
-        else:
-            entry = {
-                "seq": 0,
-                "kind": "ws.out",
-                "t": 0.0,
-                "wall": 0.0,
-                "conn": conn,
-                "uid": uid,
-                "device": resource,
-                "frame": encoded,
-                "sessionId": call[0],
-                "status": call[1],
-            }
+        entry = {
+            "seq": 0,
+            "kind": "ws.out",
+            "t": 0.0,
+            "wall": 0.0,
+            "conn": device.conn_id,
+            "uid": device.uid,
+            "device": device.resource,
+            "frame": encoded,
+        }
+        if call is not None:
+            entry["sessionId"], entry["status"] = call
         self.journal.append(entry)  # laid out as record() would: no keyword dict, no copy
 
     def _encode(self, frame: Json) -> tuple[bytes, str, tuple[str, str] | None]:

@@ -290,7 +290,7 @@ async def handle(hub: Hub, request: Request) -> Reply:
         try:
             user, token = _authenticate(hub, request, route)
             ctx = Context(hub=hub, request=request, params=match.groupdict(), user=user, token=token)
-            return Reply({"data": await route.handler(ctx)})  # Reply.data, without the call
+            return Reply.data(await route.handler(ctx))
         except RingsideError as error:
             return Reply.error(error)
     what = "method not allowed here" if path_matched else "no such endpoint"

@@ -50,6 +50,7 @@ from harness.report.collect import (
 )
 from mockserver.clock import RealClock
 from mockserver.diagram import timeline
+from mockserver.jsoncodec import encode_line
 
 #: ``TestReport.user_properties`` names: the scenario's row so far, and the client's service description.
 ROW_PROPERTY = "ringside-row"
@@ -153,16 +154,8 @@ class RowBuilder:
             # the row travels once, on the last phase's report: only a scenario that ran to its end counts,
             # and the whole row (timeline included) is costly to encode. Its fields are JSON values already:
             # encoded as they are (``dataclasses.asdict`` would deep-copy the timeline first, for nothing)
-            report.user_properties.append((ROW_PROPERTY, _encode_row(vars(row))))
+            report.user_properties.append((ROW_PROPERTY, encode_line(vars(row))))
             del self.rows[item.nodeid]
-
-
-def _encode_row(fields: dict[str, Any]) -> str:
-    """A row as JSON text (orjson; json for what orjson refuses, such as an integer beyond 64 bits)."""
-    try:
-        return orjson.dumps(fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:  # orjson.JSONEncodeError is one
-        return json.dumps(fields, default=str)
 
 
 class ComplianceReport:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
@@ -49,16 +49,10 @@ CLOSE_DEADLINE = 10.0
 class InProcessService:
     """refclient's adapter service on its own loop thread; :meth:`request` is the adapter protocol's HTTP."""
 
-    def __init__(
-        self,
-        quirks: Quirks | None = None,
-        *,
-        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
-        loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        #: ``loop``: a running loop to share (closing the service leaves it running); else one made by
-        #: ``loop_factory`` (e.g. ``uvloop.new_event_loop``; asyncio's by default) on a thread of its own
-        self._loop = loop if loop is not None else (loop_factory or asyncio.new_event_loop)()
+    def __init__(self, quirks: Quirks | None = None, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        #: ``loop``: a running loop to share (closing the service leaves it running); else a new one on a
+        #: thread of its own
+        self._loop = loop if loop is not None else asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         if loop is None:
             self._thread = threading.Thread(target=self._loop.run_forever, name="refclient-in-process", daemon=True)
