@@ -33,6 +33,7 @@ from typing import TypeVar
 from bench import catalogue, core_bench, load, servers
 from bench.figures import FAIL, Figure, fmt, make, table
 from bench.load import Round, percentile
+from harness.cli import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = ("cycles", "logins", "memory", "core", "timing", "catalogue")
@@ -519,7 +520,7 @@ async def run_group(group: str, s: Settings, shared: Shared) -> list[Figure]:
 
 
 def parse(argv: list[str] | None) -> tuple[Settings, Path | None]:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(  # a usage error is one line, as ringside's own commands say it
         prog="python -m bench", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke run (figures not meaningful)")
