@@ -52,7 +52,7 @@ def run_catalogue(
         client,
         "--ringside-report-dir",
         str(report_dir),
-        *(("--ringside-tags", tags) if tags else ()),
+        *((f"--ringside-tags={tags}",) if tags else ()),
         *extra,
     ]
     done = subprocess.run(

@@ -140,24 +140,26 @@ def pytest_args(args: argparse.Namespace, client: str | None) -> list[str]:
         argv += ["-p", "xdist.plugin", "-n", args.numprocesses]
     # ringside's console replaces pytest's (failures by scenario id and step); -v keeps pytest's own
     argv += ["-v", "-rfE"] if args.verbose else ["-p", "no:terminal", "--ringside-console"]
-    argv += ["--ringside-report-dir", str(args.report_dir), "--ringside-clock", args.clock]
-    argv += ["--ringside-tls", args.tls]
+    # Values go as --option=value: pytest reads a separate argument that starts with "@" as a file of
+    # arguments, so `--tags "@must"` (Cucumber's spelling) would otherwise be read as a missing file.
+    argv += [f"--ringside-report-dir={args.report_dir}", f"--ringside-clock={args.clock}"]
+    argv += [f"--ringside-tls={args.tls}"]
     if client:
-        argv += ["--ringside-client", client]
+        argv += [f"--ringside-client={client}"]
         if client.partition(":")[0] == "python":
-            argv += ["--ringside-transport", args.transport]
+            argv += [f"--ringside-transport={args.transport}"]
     if args.client_cmd:
-        argv += ["--ringside-client-cmd", args.client_cmd]
+        argv += [f"--ringside-client-cmd={args.client_cmd}"]
     if args.client_url:
-        argv += ["--ringside-client-url", args.client_url]
+        argv += [f"--ringside-client-url={args.client_url}"]
     if args.tags:
-        argv += ["--ringside-tags", args.tags]
+        argv += [f"--ringside-tags={args.tags}"]
     if args.known_failures:
-        argv += ["--ringside-known-failures", str(args.known_failures)]
+        argv += [f"--ringside-known-failures={args.known_failures}"]
     if args.require_capabilities:
-        argv += ["--ringside-require-capabilities", args.require_capabilities]
+        argv += [f"--ringside-require-capabilities={args.require_capabilities}"]
     if getattr(args, "latency_budget", None) is not None:
-        argv += ["--ringside-latency-budget", f"{args.latency_budget:g}"]
+        argv += [f"--ringside-latency-budget={args.latency_budget:g}"]
     if getattr(args, "strict", False):
         argv += ["--ringside-strict"]
     return argv + [a for a in args.pytest_args if a != "--"]
