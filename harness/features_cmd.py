@@ -1,4 +1,4 @@
-"""``ringside features [--dest DIR]``: copy the bundled scenario catalogue out, to read or extend it.
+"""``ringside features [DIR]`` (or ``--dest DIR``): copy the bundled scenario catalogue out, to read or extend it.
 
 The copy is a directory pytest can run as it is: every ``*.feature`` file, ``test_catalogue.py`` (which
 binds them to ringside's step library), ``spec-statements.yaml`` and the catalogue's README. Run it with
@@ -27,11 +27,12 @@ def add_features_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     p.add_argument(
-        "--dest",
+        "dir",
+        nargs="?",
         type=Path,
-        default=DEFAULT_DEST,
         help=f"where to write it; must not exist or be empty (default ./{DEFAULT_DEST})",
     )
+    p.add_argument("--dest", type=Path, help="the same as DIR")
     p.set_defaults(func=copy_features)
 
 
@@ -46,11 +47,14 @@ def export(dest: Path) -> list[Path]:
 
 
 def copy_features(args: argparse.Namespace) -> int:
-    """Write the catalogue to ``--dest``; refuse an existing, non-empty destination (exit 2)."""
-    dest: Path = args.dest
+    """Write the catalogue to DIR (or ``--dest``); refuse an existing, non-empty destination (exit 2)."""
+    if args.dir is not None and args.dest is not None and args.dir != args.dest:
+        print(f"ringside features: two destinations ({args.dir} and --dest {args.dest}); give one", file=sys.stderr)
+        return USAGE_EXIT
+    dest: Path = args.dir or args.dest or DEFAULT_DEST
     if dest.exists() and not (dest.is_dir() and not any(dest.iterdir())):
         what = "is not empty" if dest.is_dir() else "exists and is not a directory"
-        print(f"ringside features: {dest} {what}; choose another --dest or remove it", file=sys.stderr)
+        print(f"ringside features: {dest} {what}; choose another destination or remove it", file=sys.stderr)
         return USAGE_EXIT
     try:
         files = export(dest)

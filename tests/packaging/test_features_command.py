@@ -1,4 +1,4 @@
-"""``ringside features [--dest DIR]`` copies the bundled catalogue out."""
+"""``ringside features [DIR]`` (or ``--dest DIR``) copies the bundled catalogue out."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_a_non_empty_destination_is_refused_in_one_line(tmp_path: Path, capsys: 
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["features", "--dest", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err == f"ringside features: {tmp_path} is not empty; choose another --dest or remove it\n"
+    assert err == f"ringside features: {tmp_path} is not empty; choose another destination or remove it\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -55,5 +55,15 @@ def test_a_file_as_destination_is_refused_in_one_line(tmp_path: Path, capsys: py
     target.write_text("")
     assert main(["features", "--dest", str(target)]) == 2
     assert capsys.readouterr().err == (
-        f"ringside features: {target} exists and is not a directory; choose another --dest or remove it\n"
+        f"ringside features: {target} exists and is not a directory; choose another destination or remove it\n"
     )
+
+
+def test_the_destination_may_be_given_as_an_argument(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["features", str(tmp_path / "mine")]) == 0
+    assert (tmp_path / "mine" / "test_catalogue.py").is_file()
+    assert main(["features", str(tmp_path / "a"), "--dest", str(tmp_path / "b")]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"two destinations ({tmp_path / 'a'} and --dest {tmp_path / 'b'}); give one\n"
+    )
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
