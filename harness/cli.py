@@ -24,7 +24,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 #: Subcommands whose parsers need nothing of the server: ``ringside run …`` builds only its own.
-_LIGHT = ("run", "features", "report", "known-failures")
+_LIGHT = ("run", "features", "example", "report", "known-failures")
 
 
 def parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -45,6 +45,10 @@ def parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, 
         add_run_parser(sub)
     if everything or only == "features":
         add_features_parser(sub)
+    if everything or only == "example":
+        from harness.example_cmd import add_example_parser  # noqa: PLC0415 - only what the command needs
+
+        add_example_parser(sub)
     if everything or only == "report":
         from harness.report.commands import add_report_parser  # noqa: PLC0415 - only what the command needs
 

@@ -26,14 +26,16 @@ def add_features_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="copy the scenario catalogue into a directory, to read or extend it",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
+    add_destination(p, DEFAULT_DEST)
+    p.set_defaults(func=copy_features)
+
+
+def add_destination(p: argparse.ArgumentParser, default: Path) -> None:
+    """``[DIR] [--dest DIR]``: where a command that copies files out writes them (see :func:`destination`)."""
     p.add_argument(
-        "dir",
-        nargs="?",
-        type=Path,
-        help=f"where to write it; must not exist or be empty (default ./{DEFAULT_DEST})",
+        "dir", nargs="?", type=Path, help=f"where to write; must not exist or be empty (default ./{default})"
     )
     p.add_argument("--dest", type=Path, help="the same as DIR")
-    p.set_defaults(func=copy_features)
 
 
 def export(dest: Path) -> list[Path]:
@@ -46,15 +48,24 @@ def export(dest: Path) -> list[Path]:
     return files
 
 
-def copy_features(args: argparse.Namespace) -> int:
-    """Write the catalogue to DIR (or ``--dest``); refuse an existing, non-empty destination (exit 2)."""
+def destination(command: str, args: argparse.Namespace, default: Path) -> Path | None:
+    """Where ``ringside COMMAND [DIR] [--dest DIR]`` writes: a new or empty directory. ``None`` (said in
+    one line on stderr) when two different ones are given or it is taken."""
     if args.dir is not None and args.dest is not None and args.dir != args.dest:
-        print(f"ringside features: two destinations ({args.dir} and --dest {args.dest}); give one", file=sys.stderr)
-        return USAGE_EXIT
-    dest: Path = args.dir or args.dest or DEFAULT_DEST
+        print(f"ringside {command}: two destinations ({args.dir} and --dest {args.dest}); give one", file=sys.stderr)
+        return None
+    dest: Path = args.dir or args.dest or default
     if dest.exists() and not (dest.is_dir() and not any(dest.iterdir())):
         what = "is not empty" if dest.is_dir() else "exists and is not a directory"
-        print(f"ringside features: {dest} {what}; choose another destination or remove it", file=sys.stderr)
+        print(f"ringside {command}: {dest} {what}; choose another destination or remove it", file=sys.stderr)
+        return None
+    return dest
+
+
+def copy_features(args: argparse.Namespace) -> int:
+    """Write the catalogue to DIR (or ``--dest``); refuse an existing, non-empty destination (exit 2)."""
+    dest = destination("features", args, DEFAULT_DEST)
+    if dest is None:
         return USAGE_EXIT
     try:
         files = export(dest)

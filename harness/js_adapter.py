@@ -159,10 +159,16 @@ def _npm_ci(target: Path, log: TextIO) -> None:
         flush=True,
     )
     shutil.rmtree(target / "node_modules", ignore_errors=True)
+    run_npm(npm, _NPM_CI, target, log, failing=f"cannot install the CometChat JS SDK adapter into {target}: npm ci")
+
+
+def run_npm(npm: str, args: tuple[str, ...], cwd: Path, log: TextIO, *, failing: str) -> None:
+    """``npm ARGS`` in ``cwd``, its progress indented on ``log``; raises :class:`InstallError` in one line
+    (``failing`` + " failed (exit N): " + npm's reason) when it fails."""
     errors: list[str] = []
     with subprocess.Popen(
-        [npm, *_NPM_CI],
-        cwd=target,
+        [npm, *args],
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -177,10 +183,7 @@ def _npm_ci(target: Path, log: TextIO) -> None:
             elif text:
                 print(f"  {text}", file=log, flush=True)  # npm's progress: one line per fetch, then "added N packages"
     if npm_process.returncode != 0:
-        raise InstallError(
-            f"cannot install the CometChat JS SDK adapter into {target}: npm ci failed (exit {npm_process.returncode}): "
-            f"{npm_reason(errors)}"
-        )
+        raise InstallError(f"{failing} failed (exit {npm_process.returncode}): {npm_reason(errors)}")
 
 
 def npm_reason(errors: list[str]) -> str:

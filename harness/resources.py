@@ -1,12 +1,14 @@
 """Where ringside's bundled files are, in a checkout and in an installed wheel alike.
 
-Three directories of the repository that are not Python code travel as packages of the wheel
+Four directories of the repository that are not Python code travel as packages of the wheel
 (``pyproject.toml`` maps them) and are found here, and only here, through :mod:`importlib.resources`:
 
 * the scenario catalogue, ``features/`` → package ``harness._catalogue``;
 * the known-failures lists of the bundled clients, ``clients/known-failures/`` → ``harness._known_failures``;
 * the CometChat JS SDK adapter's sources, ``clients/cometchat-js/`` → ``harness._cometchat_js``
-  (without ``node_modules``: :mod:`harness.js_adapter` installs those on first use).
+  (without ``node_modules``: :mod:`harness.js_adapter` installs those on first use);
+* the example calling page, ``examples/web-calling/`` → ``harness._example`` (its sources:
+  ``ringside example`` copies them out and builds the bundle).
 
 In an editable install (``make setup``) each package resolves to its directory in the checkout; from a
 wheel, to its copy in site-packages. Nothing here depends on the working directory.
@@ -27,6 +29,7 @@ from typing import Final
 CATALOGUE: Final = "harness._catalogue"
 KNOWN_FAILURES: Final = "harness._known_failures"
 COMETCHAT_JS: Final = "harness._cometchat_js"
+EXAMPLE: Final = "harness._example"
 
 #: Files of a resource package that are packaging plumbing, not content.
 _PLUMBING: Final = frozenset({"__init__.py", "__pycache__"})
@@ -63,6 +66,11 @@ def known_failures_file(client: str) -> Path | None:
 def js_adapter_sources() -> Path:
     """The JS adapter's packaged sources (in a checkout, ``clients/cometchat-js`` with its node_modules)."""
     return package_dir(COMETCHAT_JS)
+
+
+def example_dir() -> Path:
+    """The example calling page's packaged sources (in a checkout, ``examples/web-calling``, perhaps built)."""
+    return package_dir(EXAMPLE)
 
 
 def cache_dir() -> Path:

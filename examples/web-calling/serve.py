@@ -28,7 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     if not (HERE / "dist" / "app.js").exists():
         print(
-            "example: dist/app.js is missing: run `npm ci && npm run build` in examples/web-calling (make example does)",
+            f"example: dist/app.js is missing: run `npm ci && npm run build` in {HERE} (make example and ringside example do)",
             file=sys.stderr,
         )
         return 2

@@ -176,6 +176,23 @@ def test_features_copies_the_catalogue_out_and_the_copy_runs(installed: Installe
     assert summary["total"] >= 5 and summary["passed"] + summary["passed_late"] == summary["total"], summary
 
 
+def test_example_copies_the_example_page_out_of_the_wheel(installed: Installed) -> None:
+    here = installed.workdir("example")
+    result = installed.run("ringside", "example", "page", "--no-build", cwd=here)
+    _check(result, "ringside example page --no-build")
+    copied = {str(p.relative_to(here / "page")) for p in (here / "page").rglob("*") if p.is_file()}
+    assert copied == {
+        "README.md",
+        "index.html",
+        "style.css",
+        "package.json",
+        "package-lock.json",
+        "serve.py",
+        "src/app.js",
+    }
+    assert (here / "page" / "src" / "app.js").read_bytes() == (ROOT / "examples/web-calling/src/app.js").read_bytes()
+
+
 def test_serve_runs_with_tls_from_the_users_cache(installed: Installed) -> None:
     here = installed.workdir("serve")
     with subprocess.Popen(
