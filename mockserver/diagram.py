@@ -18,6 +18,11 @@ _LANE = 170  #: horizontal distance between lanes, px
 _ROW = 22  #: vertical distance between events, px
 _TOP = 44
 SERVER = "ringside"
+#: The device stamp of moves made through the control API (the dashboard's buttons, a test's
+#: ``PUT /_ringside/calls/{sid}``): mockserver.control.CONTROL_DEVICE, which imports the server.
+CONTROL_DEVICE = "ringside-control"
+#: The lane those moves are drawn from.
+CONTROL_LANE = "control API"
 
 
 def _requests_by_seq(journal: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
@@ -29,8 +34,9 @@ def timeline(journal: Sequence[Mapping[str, Any]]) -> list[Json]:
     """The journal entries a sequence diagram needs, each reduced to its essentials.
 
     Kept: client requests (with the acting device and, for call updates, the status asked for), error
-    replies, call frames out, call changes, callbacks, faults, script actions and timers. Dropped: the
-    control API's own traffic, successful replies, pings, pongs and auth frames.
+    replies, call frames out, call changes (drawn for moves made through the control API, which no
+    request of the user's shows), callbacks, faults, script actions and timers. Dropped: the control
+    API's own traffic, successful replies, pings, pongs and auth frames.
     """
     # The diagram reads any kind's fields by name, so it works on plain dicts.
     requests: dict[int, Json] = {seq: dict(e) for seq, e in _requests_by_seq(journal).items()}
@@ -139,7 +145,7 @@ def _lanes(timeline: list[Json], parties: list[Json]) -> tuple[list[str], dict[s
     for entry in timeline:  # devices that are not parties: scripted users, the control API
         device = entry.get("device")
         if device and device not in lane_of_device:
-            lane = str(entry.get("uid") or device).removeprefix("script-")
+            lane = CONTROL_LANE if device == CONTROL_DEVICE else str(entry.get("uid") or device).removeprefix("script-")
             lane_of_device[device] = lane
             if lane not in names and lane != SERVER:
                 names.append(lane)
@@ -168,6 +174,10 @@ def _event(entry: Json, index: dict[str, int], by_device: dict[str, str], by_tag
             return ""
         echo = entry.get("stamp") == entry.get("device")
         return _arrow(server, index[lane], y, f"{entry.get('status')}{' (own echo)' if echo else ''}", "#57606a")
+    if kind == "call" and entry.get("device") == CONTROL_DEVICE:
+        # a move made as a user through the control API: no request of the user's own shows it
+        what = entry.get("status") or str(entry.get("event", "")).removeprefix("Member").lower()
+        return _arrow(index[CONTROL_LANE], server, y, f"as {entry.get('actor')}: {what}", "#8250df")
     if kind == "callback":
         lane = by_tag.get(str(entry.get("tag")))
         return _box(index[lane], y, f"{entry.get('callback')}", "#ddf4ff") if lane else ""

@@ -10,6 +10,9 @@ import json
 import aiohttp
 from support import DEADLINE, Api, online_device, settle, sid_of
 
+from mockserver import diagram
+from mockserver.control import CONTROL_DEVICE
+
 UI = "/_ringside/ui"
 
 
@@ -66,6 +69,9 @@ async def test_event_stream_state_journal_and_diagram(api: Api, http: aiohttp.Cl
         drawn = (await reply.json())["data"]
     assert drawn["status"] == "rejected" and drawn["svg"].startswith("<svg")
     assert ">alice<" in drawn["svg"] and ">ringside<" in drawn["svg"] and "POST calls" in drawn["svg"]
+    # the dashboard's (here: the control API's) move as bob is drawn from a lane of its own
+    assert ">control API<" in drawn["svg"] and ">as bob: rejected<" in drawn["svg"]
+    assert CONTROL_DEVICE == diagram.CONTROL_DEVICE, "the diagram names the control API's device stamp"
     # the dashboard's reads are not journaled: only the call's own traffic moved the journal
     assert not [e for e in server.journal(since=seq_before) if "/_ringside/ui" in str(e.get("path", ""))]
     [again] = await _first_events(http, server, 1)
