@@ -162,10 +162,10 @@ def _npm_ci(target: Path, log: TextIO) -> None:
     run_npm(npm, _NPM_CI, target, log, failing=f"cannot install the CometChat JS SDK adapter into {target}: npm ci")
 
 
-def run_npm(npm: str, args: tuple[str, ...], cwd: Path, log: TextIO, *, failing: str) -> None:
-    """``npm ARGS`` in ``cwd``, its progress indented on ``log``; raises :class:`InstallError` in one line
-    (``failing`` + " failed (exit N): " + npm's reason) when it fails."""
-    errors: list[str] = []
+def npm_lines(npm: str, args: list[str], cwd: Path, log: TextIO) -> tuple[int, list[str]]:
+    """``npm ARGS`` in ``cwd``: its exit status and every line it printed; the lines that are not errors
+    are shown on ``log``, indented, as they come (npm's progress: one line per fetch, then "added N packages")."""
+    lines: list[str] = []
     with subprocess.Popen(
         [npm, *args],
         cwd=cwd,
@@ -178,12 +178,19 @@ def run_npm(npm: str, args: tuple[str, ...], cwd: Path, log: TextIO, *, failing:
         assert npm_process.stdout is not None
         for line in npm_process.stdout:
             text = line.rstrip()
-            if text.startswith("npm error"):
-                errors.append(text.removeprefix("npm error").strip())
-            elif text:
-                print(f"  {text}", file=log, flush=True)  # npm's progress: one line per fetch, then "added N packages"
-    if npm_process.returncode != 0:
-        raise InstallError(f"{failing} failed (exit {npm_process.returncode}): {npm_reason(errors)}")
+            lines.append(text)
+            if text and not text.startswith("npm error"):
+                print(f"  {text}", file=log, flush=True)
+    return npm_process.returncode, lines
+
+
+def run_npm(npm: str, args: tuple[str, ...], cwd: Path, log: TextIO, *, failing: str) -> None:
+    """:func:`npm_lines`, raising :class:`InstallError` in one line (``failing`` + " failed (exit N): " +
+    npm's reason) when npm fails."""
+    status, lines = npm_lines(npm, list(args), cwd, log)
+    if status != 0:
+        errors = [line.removeprefix("npm error").strip() for line in lines if line.startswith("npm error")]
+        raise InstallError(f"{failing} failed (exit {status}): {npm_reason(errors)}")
 
 
 def npm_reason(errors: list[str]) -> str:

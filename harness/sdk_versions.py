@@ -310,23 +310,10 @@ def _npm_install(sdk: Sdk, target: Path, log: TextIO) -> None:
         )
     print(f"ringside: installing {sdk.package}@{sdk.version} into {target} (first use)", file=log, flush=True)
     shutil.rmtree(target / "node_modules", ignore_errors=True)
-    lines: list[str] = []
-    with subprocess.Popen(
-        [npm, *_NPM_INSTALL, "--prefix", str(target), f"{sdk.package}@{sdk.version}"],
-        cwd=target,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-    ) as npm_process:
-        assert npm_process.stdout is not None
-        for line in npm_process.stdout:
-            text = line.rstrip()
-            lines.append(text)
-            if text and not text.startswith("npm error"):
-                print(f"  {text}", file=log, flush=True)
-    if npm_process.returncode != 0:
+    status, lines = js_adapter.npm_lines(
+        npm, [*_NPM_INSTALL, "--prefix", str(target), f"{sdk.package}@{sdk.version}"], target, log
+    )
+    if status != 0:
         shutil.rmtree(target, ignore_errors=True)  # nothing half-installed is left to be taken for a version
         output = "\n".join(lines)
         if _no_such(output):
