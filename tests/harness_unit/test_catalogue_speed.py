@@ -126,5 +126,6 @@ def test_ringside_run_starts_pytest_without_loading_the_server_or_the_client() -
 
 
 def test_every_command_is_still_in_the_full_parser() -> None:
-    assert set(parser()[1]) == {"serve", "run", "features", "report", "known-failures"}
+    assert set(parser()[1]) == {"serve", "run", "features", "example", "report", "known-failures"}
     assert set(parser("run")[1]) == {"run"}
+    assert set(parser("example")[1]) == {"example"}
