@@ -41,6 +41,17 @@ _SYSTEM_WRAP = user_wrap(User(uid=SYSTEM_ACTOR, name="ringside", created_at=0.0)
 _MOVES: dict[str, Move] = {m.value: m for m in Move}
 _KINDS: dict[str, Kind] = {k.value: k for k in Kind}
 _USER, _INITIATED, _ONGOING = Kind.USER, CallStatus.INITIATED, CallStatus.ONGOING
+#: A user's wrap as kept: what it shows but ``lastActiveAt`` (presence, then :func:`_shown`), the
+#: ``last_active_at`` it was made for, the wrap.
+_KeptWrap = tuple[tuple[Any, ...], float, Wrap]
+
+
+def _shown(user: User) -> tuple[Any, ...]:
+    """What a user's wrap shows of them but ``lastActiveAt`` and presence; metadata by identity, plus
+    whether it is empty (a change in place)."""
+    return (user.name, user.role, user.avatar, user.metadata, not user.metadata, user.created_at)
+
+
 #: call templates kept at most (one per caller, receiver and call type: see CallTemplates)
 _MAX_TEMPLATES = 4096
 
@@ -151,9 +162,9 @@ class Backend:
         self._templates: dict[tuple[Kind, str, str, str], CallTemplates] = {}
         #: per live call: its templates and its parties (who hears of it), looked up once per move
         self._shapes: dict[str, tuple[CallTemplates, tuple[str, ...]]] = {}
-        #: per uid: what their wrap shows (fields and presence) and that wrap, shared by every message that
-        #: shows them so, until a field or their presence changes
-        self._user_wraps: dict[str, tuple[tuple[Any, ...], Wrap]] = {}
+        #: per uid: their wrap, shared by every message that shows them so until their presence or a field
+        #: changes, kept with what it shows (see _KeptWrap)
+        self._user_wraps: dict[str, _KeptWrap] = {}
         #: per guid: what the group's wrap shows, and that wrap
         self._group_wraps: dict[str, tuple[tuple[Any, ...], Wrap]] = {}
 
@@ -312,43 +323,28 @@ class Backend:
         user = self.directory.users.get(uid)
         if user is None:
             user = self.directory.user(uid)  # raises ERR_UID_NOT_FOUND
-        # what the entity shows; metadata by identity, plus whether it is empty (a change in place)
-        shown = (
-            user.last_active_at,
-            uid in self.online,
-            user.name,
-            user.role,
-            user.avatar,
-            user.metadata,
-            not user.metadata,
-            user.created_at,
-        )
         kept = self._user_wraps.get(uid)
-        if kept is not None and kept[0] == shown:
-            return kept[1]
-        return self._new_user_wrap(uid, user, shown, kept)
+        if kept is not None and kept[0] == (uid in self.online, *_shown(user)):
+            return kept[2] if kept[1] == user.last_active_at else self._touched_wrap(uid, user, kept)
+        return self._new_user_wrap(uid, user)
 
-    def _new_user_wrap(
-        self, uid: str, user: User, shown: tuple[Any, ...], kept: tuple[tuple[Any, ...], Wrap] | None
-    ) -> Wrap:
-        """The wrap of ``user``, who now looks like ``shown``; ``kept`` is their last one. When only
-        ``lastActiveAt`` and presence changed (every move changes the mover's), the last wrap if it
-        still shows the same (``lastActiveAt`` is whole seconds), else a copy of its entity."""
-        if kept is None or kept[0][2:] != shown[2:]:
-            wrap = user_wrap(user, online=shown[1])
-        else:
-            was, wrap = kept
-            entity, last_active, online = wrap["entity"], int(shown[0]), shown[1]
-            if was[1] is not online:
-                entity = entity.copy()
-                entity["lastActiveAt"] = last_active
-                entity["status"] = "online" if online else "offline"
-                wrap = {"entity": entity, "entityType": "user"}
-            elif entity["lastActiveAt"] != last_active:
-                entity = entity.copy()
-                entity["lastActiveAt"] = last_active
-                wrap = {"entity": entity, "entityType": "user"}
-        self._user_wraps[uid] = (shown, wrap)
+    def _new_user_wrap(self, uid: str, user: User) -> Wrap:
+        """A new wrap of ``user``, kept with what it shows."""
+        online = uid in self.online
+        wrap = user_wrap(user, online=online)
+        self._user_wraps[uid] = ((online, *_shown(user)), user.last_active_at, wrap)
+        return wrap
+
+    def _touched_wrap(self, uid: str, user: User, kept: _KeptWrap) -> Wrap:
+        """The wrap of ``user``, of whom only ``lastActiveAt`` changed since ``kept`` (every move changes the
+        mover's): the kept wrap if it still shows the same (whole seconds), else a copy of its entity."""
+        shown, last_active, wrap = kept[0], user.last_active_at, kept[2]
+        entity = wrap["entity"]
+        if entity["lastActiveAt"] != (whole := int(last_active)):
+            entity = entity.copy()
+            entity["lastActiveAt"] = whole
+            wrap = {"entity": entity, "entityType": "user"}
+        self._user_wraps[uid] = (shown, last_active, wrap)
         return wrap
 
     def _group_wrap(self, guid: str) -> Wrap:
@@ -403,31 +399,34 @@ class Backend:
         kept = seen.get(caller_uid)
         if kept is None or (user := users.get(caller_uid)) is None:
             caller = self._user_wrap(caller_uid)
-        elif kept[0] == (shown := (user.last_active_at, caller_uid in online, user.name, user.role, user.avatar,
-                                   user.metadata, not user.metadata, user.created_at)):  # fmt: skip
-            caller = kept[1]
+        elif kept[0] == (caller_uid in online, user.name, user.role, user.avatar, user.metadata, not user.metadata,
+                         user.created_at):  # fmt: skip
+            caller = kept[2] if kept[1] == user.last_active_at else self._touched_wrap(caller_uid, user, kept)
         else:
-            caller = self._new_user_wrap(caller_uid, user, shown, kept)
+            caller = self._new_user_wrap(caller_uid, user)
         receiver_uid = templates.receiver
         if templates.user_call:
             kept = seen.get(receiver_uid)
             if kept is None or (user := users.get(receiver_uid)) is None:
                 receiver = self._user_wrap(receiver_uid)
-            elif kept[0] == (shown := (user.last_active_at, receiver_uid in online, user.name, user.role, user.avatar,
-                                       user.metadata, not user.metadata, user.created_at)):  # fmt: skip
-                receiver = kept[1]
+            elif kept[0] == (receiver_uid in online, user.name, user.role, user.avatar, user.metadata,
+                             not user.metadata, user.created_at):  # fmt: skip
+                receiver = kept[2] if kept[1] == user.last_active_at else self._touched_wrap(receiver_uid, user, kept)
             else:
-                receiver = self._new_user_wrap(receiver_uid, user, shown, kept)
+                receiver = self._new_user_wrap(receiver_uid, user)
             by = caller if actor == caller_uid else receiver if actor == receiver_uid else self._user_wrap(actor)
         else:
             receiver = self._group_wrap(receiver_uid)
             by = caller if actor == caller_uid else self._user_wrap(actor)
         # templates.data(caller, receiver, call.metadata), inlined for a call without metadata
         known = templates.parties
-        if known is not None and known[0] is caller and known[1] is receiver and call.metadata is None:
+        if call.metadata is not None:
+            data = templates.data(caller, receiver, call.metadata)
+        elif known is not None and known[0] is caller and known[1] is receiver:
             data = templates.known_data
         else:
-            data = templates.data(caller, receiver, call.metadata)
+            data = templates.known_data = {"entities": {"sender": caller, "receiver": receiver}}
+            templates.parties = (caller, receiver)
         sent_at, ids = int(now), self._message_ids
         if templates.user_call:  # (every move of a user call is one status change)
             frame = call_frame(call, call.status, next(ids), sent_at, actor, by, receiver, data, resource, templates)

@@ -169,7 +169,19 @@ class CallTemplates:
     dict for as long as the caller and receiver are shown by the same wraps.
     """
 
-    __slots__ = ("body", "caller", "entity", "frame", "known_data", "parties", "receiver", "user_call")
+    __slots__ = (
+        "body",
+        "caller",
+        "entity",
+        "entity_ended",
+        "entity_joined",
+        "entity_left",
+        "frame",
+        "known_data",
+        "parties",
+        "receiver",
+        "user_call",
+    )
 
     def __init__(self, kind: Kind, caller: str, receiver: str, call_type: str, app_id: str) -> None:
         wire_kind = _WIRE[kind]
@@ -213,6 +225,11 @@ class CallTemplates:
             "data": None,
             "initiatedAt": None,
         }
+        # the entity of a call that was joined, that ended unjoined, that ended after joining: each with
+        # every key it shows already in place, so a message's copy only sets values (never grows)
+        self.entity_joined: Json = {**self.entity, "joinedAt": None}
+        self.entity_ended: Json = {**self.entity, "endedAt": None}
+        self.entity_left: Json = {**self.entity_joined, "endedAt": None, "leftAt": None, "duration": None}
         #: the caller's and receiver's wraps of the last :meth:`data` without metadata, and that data
         self.parties: tuple[Wrap, Wrap] | None = None
         self.known_data: Json = {}
@@ -249,33 +266,37 @@ def call_frame(
     ``templates.data(caller, receiver, call.metadata)``."""
     initiated_at, joined_at, ended_at = call.initiated_at, call.joined_at, call.ended_at
     wire_status = _WIRE[status]
-    entity = templates.entity.copy()
+    # (int() of a float is not free: the move's own time is sent_at already)
+    if ended_at is None or status not in TERMINAL:
+        if joined_at is None:
+            entity = templates.entity.copy()
+        else:
+            entity = templates.entity_joined.copy()
+            entity["joinedAt"] = sent_at if joined_at == sent_at else int(joined_at)
+    elif joined_at is None:
+        entity = templates.entity_ended.copy()
+        entity["endedAt"] = sent_at if ended_at == sent_at else int(ended_at)
+    else:
+        entity = templates.entity_left.copy()
+        joined = entity["joinedAt"] = sent_at if joined_at == sent_at else int(joined_at)
+        ended = entity["endedAt"] = entity["leftAt"] = sent_at if ended_at == sent_at else int(ended_at)
+        entity["duration"] = ended - joined
     entity["sessionid"] = call.session_id
     entity["status"] = wire_status
     entity["data"] = data
-    # (int() of a float is not free: the move's own time is sent_at already)
     entity["initiatedAt"] = sent_at if initiated_at == sent_at else int(initiated_at)
-    if joined_at is not None:
-        joined = entity["joinedAt"] = sent_at if joined_at == sent_at else int(joined_at)
-    if ended_at is not None and status in TERMINAL:
-        ended = entity["endedAt"] = sent_at if ended_at == sent_at else int(ended_at)
-        if joined_at is not None:
-            entity["leftAt"] = ended
-            entity["duration"] = ended - joined
-    message_data: Json = {
-        "action": wire_status,
-        "entities": {"by": by, "for": receiver, "on": {"entity": entity, "entityType": "call"}},
-    }
+    entities = {"by": by, "for": receiver, "on": {"entity": entity, "entityType": "call"}}
     body = templates.body.copy()
     body["id"] = str(message_id)
     body["sender"] = actor
-    body["data"] = message_data
+    body["data"] = (
+        {"action": wire_status, "entities": entities, "resource": resource}
+        if resource
+        else {"action": wire_status, "entities": entities}
+    )
     body["sentAt"] = body["updatedAt"] = sent_at
     frame = templates.frame.copy()
-    if resource:
-        message_data["resource"] = frame["deviceId"] = resource
-    else:
-        frame["deviceId"] = SYSTEM_DEVICE
+    frame["deviceId"] = resource or SYSTEM_DEVICE
     frame["sender"] = actor
     frame["body"] = body
     return frame
