@@ -102,8 +102,20 @@ class Outcome:
         return f"Outcome(call={self.call!r}, events={self.events!r})"
 
 
-#: makes an Outcome or Delivery without its ``__init__`` (a Python call each, on every move)
-_new = object.__new__
+class _MoveDelivery(Delivery):
+    """A :class:`Delivery` as a move makes it: called with no arguments it runs ``object.__init__`` (C),
+    not the Python ``__init__``, and the move sets the fields (cheaper than ``object.__new__(Delivery)``,
+    which goes through ``tp_new_wrapper``'s checks)."""
+
+    __slots__ = ()
+    __init__ = object.__init__
+
+
+class _MoveOutcome(Outcome):
+    """An :class:`Outcome` as a move makes it (see :class:`_MoveDelivery`)."""
+
+    __slots__ = ()
+    __init__ = object.__init__
 
 
 class Backend:
@@ -401,7 +413,14 @@ class Backend:
             caller = self._user_wrap(caller_uid)
         elif kept[0] == (caller_uid in online, user.name, user.role, user.avatar, user.metadata, not user.metadata,
                          user.created_at):  # fmt: skip
-            caller = kept[2] if kept[1] == user.last_active_at else self._touched_wrap(caller_uid, user, kept)
+            caller = kept[2]
+            if kept[1] != (last_active := user.last_active_at):  # self._touched_wrap(), inlined
+                entity = caller["entity"]
+                if entity["lastActiveAt"] != (whole := int(last_active)):
+                    entity = entity.copy()
+                    entity["lastActiveAt"] = whole
+                    caller = {"entity": entity, "entityType": "user"}
+                seen[caller_uid] = (kept[0], last_active, caller)
         else:
             caller = self._new_user_wrap(caller_uid, user)
         receiver_uid = templates.receiver
@@ -411,7 +430,14 @@ class Backend:
                 receiver = self._user_wrap(receiver_uid)
             elif kept[0] == (receiver_uid in online, user.name, user.role, user.avatar, user.metadata,
                              not user.metadata, user.created_at):  # fmt: skip
-                receiver = kept[2] if kept[1] == user.last_active_at else self._touched_wrap(receiver_uid, user, kept)
+                receiver = kept[2]
+                if kept[1] != (last_active := user.last_active_at):  # self._touched_wrap(), inlined
+                    entity = receiver["entity"]
+                    if entity["lastActiveAt"] != (whole := int(last_active)):
+                        entity = entity.copy()
+                        entity["lastActiveAt"] = whole
+                        receiver = {"entity": entity, "entityType": "user"}
+                    seen[receiver_uid] = (kept[0], last_active, receiver)
             else:
                 receiver = self._new_user_wrap(receiver_uid, user)
             by = caller if actor == caller_uid else receiver if actor == receiver_uid else self._user_wrap(actor)
@@ -431,9 +457,9 @@ class Backend:
         if templates.user_call:  # (every move of a user call is one status change)
             frame = call_frame(call, call.status, next(ids), sent_at, actor, by, receiver, data, resource, templates)
             # Outcome(call, events, [Delivery(parties, frame)]), without running either __init__
-            delivery = _new(Delivery)
+            delivery: Delivery = _MoveDelivery()
             delivery.uids, delivery.frame = parties, frame
-            outcome = _new(Outcome)
+            outcome: Outcome = _MoveOutcome()
             outcome.call, outcome.events, outcome.deliveries, outcome.reply = call, events, [delivery], frame["body"]
             return outcome
         deliveries: list[Delivery] = []
