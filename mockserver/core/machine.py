@@ -158,9 +158,21 @@ CallEvent = StatusChanged | MemberDeclined | MemberJoined
 
 
 #: Every row of :data:`TRANSITIONS` as ``(effect, to)``, for handle() (a tuple unpacks cheaper than a
-#: dataclass's two attribute reads).
-_ROWS: dict[tuple[Kind, CallStatus, Move, Role], tuple[Effect, CallStatus | None]] = {
-    key: (row.effect, row.to) for key, row in TRANSITIONS.items()
+#: dataclass's two attribute reads), indexed ``[kind][status][move][role]`` with every kind, status and
+#: move present (three dict subscripts and a ``get`` cost less than building and hashing a 4-tuple key).
+_ROWS: dict[Kind, dict[CallStatus, dict[Move, dict[Role, tuple[Effect, CallStatus | None]]]]] = {
+    kind: {
+        status: {
+            move: {
+                r: (row.effect, row.to)
+                for (k, s, m, r), row in TRANSITIONS.items()
+                if (k, s, m) == (kind, status, move)
+            }
+            for move in Move
+        }
+        for status in CallStatus
+    }
+    for kind in Kind
 }
 
 #: (kind, move, role) of every row: a role that never makes a move in any status is ROLE_NOT_ALLOWED.
@@ -225,7 +237,7 @@ def handle(call: CallRecord, move: Move, *, actor: str, now: float) -> tuple[Cal
         role = _CALLEE
     else:
         role = _OUTSIDER
-    row = _ROWS.get((kind, status, move, role))
+    row = _ROWS[kind][status][move].get(role)
     # A listed key has a participant's role, a live status and a role that makes this move, so of the
     # refusals only the per-member ones remain, and those only in group calls (a user call's answers
     # are listed for a ringing call only); anything else gets its code from refusal().
@@ -237,7 +249,8 @@ def handle(call: CallRecord, move: Move, *, actor: str, now: float) -> tuple[Cal
     if effect is _SET_STATUS:
         # _set_status(call, to, actor, now), inlined (most moves are these)
         if to is _ONGOING:
-            joined_at, participants = now, (*participants, actor)
+            # (a user call becomes ongoing when its one callee accepts: its participants are its ringing)
+            joined_at, participants = now, ringing if kind is _USER else (*participants, actor)
         elif to in TERMINAL:
             ended_at = now
         new: CallRecord = tuple_new(
