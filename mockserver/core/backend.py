@@ -460,7 +460,10 @@ class Backend:
             delivery: Delivery = _MoveDelivery()
             delivery.uids, delivery.frame = parties, frame
             outcome: Outcome = _MoveOutcome()
-            outcome.call, outcome.events, outcome.deliveries, outcome.reply = call, events, [delivery], frame["body"]
+            outcome.call = call  # (one field a statement: four at once go through a tuple)
+            outcome.events = events
+            outcome.deliveries = [delivery]
+            outcome.reply = frame["body"]
             return outcome
         deliveries: list[Delivery] = []
         for event in events:
