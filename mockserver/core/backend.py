@@ -233,7 +233,11 @@ class Backend:
                 raise RingsideError(ErrorCode.RECEIVER_NOT_FOUND, f"no user {receiver!r}", {"receiver": receiver})
             if receiver == actor:
                 raise RingsideError(ErrorCode.CANNOT_CALL_SELF, "a user cannot call themself", {"uid": actor})
-            ringing: tuple[str, ...] = (receiver,)
+            templates = self._templates.get((kind, actor, receiver, call_type)) or self._templates_of(
+                kind, actor, receiver, call_type
+            )
+            # (the same tuples for every call between the two: a record's tuples are never changed)
+            ringing, parties = templates.ringing, templates.uids
         else:
             group = self.directory.groups.get(receiver)
             if group is None:
@@ -246,6 +250,8 @@ class Backend:
             ringing = tuple(uid for uid in group.members if uid != actor)
             if not ringing:
                 raise RingsideError(ErrorCode.GROUP_EMPTY, "nobody else is in the group", {"guid": receiver})
+            templates = self._templates_of(kind, actor, receiver, call_type)
+            parties = (actor, *ringing)
         session_id = f"v1.{self.region}.{self.app_id}.{self.ids.next('session', 40)}"
         engaged = tuple(uid for uid in ringing if self.engaged(uid)) if self.live else ()
         # CallRecord(session_id=..., kind=..., ...), spelt out: see machine.tuple_new
@@ -255,8 +261,7 @@ class Backend:
              engaged, metadata, actor),
         )  # fmt: skip
         self.calls[session_id] = self.live[session_id] = call  # self._store() for a ringing call
-        templates = self._templates.get((kind, actor, receiver, call_type)) or self._templates_for(call)
-        shape = self._shapes[session_id] = (templates, (actor, receiver) if kind is _USER else (actor, *ringing))
+        shape = self._shapes[session_id] = (templates, parties)
         if self.max_ended_calls is not None or self.call_retention is not None:
             self.trim(now)
         caller.last_active_at = now
@@ -371,7 +376,10 @@ class Backend:
         return wrap
 
     def _templates_for(self, call: CallRecord) -> CallTemplates:
-        key = (call.kind, call.caller, call.receiver, call.call_type)
+        return self._templates_of(call.kind, call.caller, call.receiver, call.call_type)
+
+    def _templates_of(self, kind: Kind, caller: str, receiver: str, call_type: str) -> CallTemplates:
+        key = (kind, caller, receiver, call_type)
         templates = self._templates.get(key)
         if templates is None:
             if len(self._templates) >= _MAX_TEMPLATES:  # a bound, not a policy: they are cheap to remake

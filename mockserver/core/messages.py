@@ -166,7 +166,8 @@ class CallTemplates:
     flat dict) and sets what is its own, in the keys' order. The backend keeps one per such pair.
 
     It also keeps the call entity's ``data`` of a call without metadata (who called whom): the same
-    dict for as long as the caller and receiver are shown by the same wraps.
+    dict for as long as the caller and receiver are shown by the same wraps; and, for a user call, the
+    tuples of uids every such call's records and deliveries share (tuples: nothing changes them).
     """
 
     __slots__ = (
@@ -180,6 +181,8 @@ class CallTemplates:
         "known_data",
         "parties",
         "receiver",
+        "ringing",
+        "uids",
         "user_call",
     )
 
@@ -187,6 +190,10 @@ class CallTemplates:
         wire_kind = _WIRE[kind]
         #: the caller's uid, the receiver's (uid or guid), and whether it is a user call
         self.caller, self.receiver, self.user_call = caller, receiver, kind is not _GROUP
+        #: a user call's ringing (its callee) and who hears of it (caller and callee); a group call's
+        #: depend on the group's members at the time, so it makes its own
+        self.ringing: tuple[str, ...] = (receiver,)
+        self.uids: tuple[str, ...] = (caller, receiver)
         if kind is _GROUP:
             conversation = f"group_{receiver}"
         else:
