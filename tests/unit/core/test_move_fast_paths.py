@@ -2,8 +2,8 @@
 
 A user-call move makes its Outcome and Delivery without their Python ``__init__``; ``handle`` finds its
 row in an index of :data:`~mockserver.core.TRANSITIONS`; a user call's accept reuses its ringing tuple as
-its participants; a user's kept wrap is remade from the kept one when only ``lastActiveAt`` changed. Each
-is pinned here against the plain form it stands for.
+its participants (one tuple for every user call between the same two); a user's kept wrap is remade from
+the kept one when only ``lastActiveAt`` changed. Each is pinned here against the plain form it stands for.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ def test_a_user_call_accepted_has_its_callee_as_its_one_participant():
     assert accepted == out.call._replace(
         status=CallStatus.ONGOING, joined_at=T0 + 1, participants=("bob",), last_actor="bob"
     )
+    # every user call between the same two users shares its tuples of uids (tuples: nothing changes them)
+    again = backend.initiate("alice", receiver="bob", receiver_type="user", call_type="audio", now=T0, resource="A")
+    assert again.call.ringing is out.call.ringing and again.deliveries[0].uids is out.deliveries[0].uids
+    assert out.deliveries[0].uids == ("alice", "bob") and out.call.ringing == ("bob",)
     group = backend.initiate("alice", receiver="team", receiver_type="group", call_type="video", now=T0, resource="A")
     joined, _ = handle(group.call, Move.ACCEPT, actor="carol", now=T0 + 1)
     assert joined.participants == ("carol",) and joined.ringing == ("bob", "carol")
