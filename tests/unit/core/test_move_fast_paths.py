@@ -3,7 +3,8 @@
 A user-call move makes its Outcome and Delivery without their Python ``__init__``; ``handle`` finds its
 row in an index of :data:`~mockserver.core.TRANSITIONS`; a user call's accept reuses its ringing tuple as
 its participants (one tuple for every user call between the same two); a user's kept wrap is remade from
-the kept one when only ``lastActiveAt`` changed. Each is pinned here against the plain form it stands for.
+the kept one when only ``lastActiveAt`` changed; ``trim`` finds the earliest ended call in a queue of its
+own. Each is pinned here against the plain form it stands for.
 """
 
 from __future__ import annotations
@@ -83,3 +84,21 @@ def test_a_wrap_remade_for_lastactiveat_alone_is_the_plain_wrap():
         assert entities["by"] == user_wrap(users[actor], online=actor == "bob")
         assert entities["on"]["entity"]["data"]["entities"]["receiver"] == user_wrap(users["bob"], online=True)
         assert entities["by"]["entity"]["lastActiveAt"] == int(now)
+
+
+def test_trim_reads_the_earliest_ended_call_from_its_own_queue():
+    backend = Backend(app_id="app", region="eu", seed=9, max_ended_calls=3, call_retention=10.0)
+    for uid in ("alice", "bob"):
+        backend.directory.add_user(uid, now=T0)
+    sids = []
+    for i in range(50):
+        out = backend.initiate(
+            "alice", receiver="bob", receiver_type="user", call_type="audio", now=T0 + i, resource="A"
+        )
+        sids.append(out.call.session_id)
+        backend.update("alice", sids[-1], Move.CANCEL.value, now=T0 + i, resource="A")
+    # the last three, in the order they ended; the queue holds no more than the dict
+    assert list(backend.ended) == list(backend._ended_order) == sids[-3:] == list(backend.calls)
+    assert backend.calls_trimmed == 47
+    assert backend.trim(T0 + 57) == [] and backend.trim(T0 + 57.5) == sids[-3:-2]  # (ended at T0 + 47)
+    assert list(backend.ended) == list(backend._ended_order) == sids[-2:]
