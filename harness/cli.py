@@ -13,6 +13,7 @@ from typing import NoReturn, cast
 
 from harness.features_cmd import add_features_parser
 from harness.runner import add_run_parser
+from mockserver import __version__
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -31,6 +32,7 @@ def parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, 
     """The ``ringside`` argument parser, and its subcommands' parsers by name (``only``: just that one
     of ``run`` and ``features``, which spares their commands loading the server for ``serve``'s options)."""
     top = OneLineParser(prog="ringside", description="CometChat ringing mock server and conformance suite")
+    top.add_argument("--version", action="version", version=f"ringside {__version__}")
     # argparse's types make a subparser action invariant in its parser class; every parser here is one
     sub = cast(
         "argparse._SubParsersAction[argparse.ArgumentParser]",

@@ -129,3 +129,14 @@ def test_every_command_is_still_in_the_full_parser() -> None:
     assert set(parser()[1]) == {"serve", "run", "features", "example", "report", "known-failures"}
     assert set(parser("run")[1]) == {"run"}
     assert set(parser("example")[1]) == {"example"}
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    from harness.cli import main  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"ringside {version('ringside')}\n", "the CLI and the installed package agree"
