@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from operator import itemgetter
 from typing import Any
 
 from mockserver.core.directory import Directory, IdSource, User, check_id
@@ -53,6 +54,8 @@ def _shown(user: User) -> tuple[Any, ...]:
     return (user.name, user.role, user.avatar, user.metadata, not user.metadata, user.created_at)
 
 
+#: the deadline of a (deadline, session id) pair: what expire() orders by
+_deadline = itemgetter(0)
 #: call templates kept at most (one per caller, receiver and call type: see CallTemplates)
 _MAX_TEMPLATES = 4096
 
@@ -330,11 +333,16 @@ class Backend:
         return forgotten
 
     def expire(self, now: float) -> list[Outcome]:
-        """Apply the server-side ring expiry to every call due by ``now`` (earliest first)."""
+        """Apply the server-side ring expiry to every call due by ``now``: earliest deadline first, calls
+        placed at the same instant in the order they were placed (the live index keeps that order, and
+        the sort is stable; a session id is a hash, no order at all)."""
         due = sorted(
-            (d, c.session_id)
-            for c in self.live.values()
-            if (d := ring_deadline(c, self.ring_timeout)) is not None and d <= now
+            (
+                (d, c.session_id)
+                for c in self.live.values()
+                if (d := ring_deadline(c, self.ring_timeout)) is not None and d <= now
+            ),
+            key=_deadline,
         )
         return [
             self.update(SYSTEM_ACTOR, sid, Move.UNANSWERED.value, now=now, resource=SYSTEM_DEVICE) for _, sid in due

@@ -225,7 +225,7 @@ class Calls(RuleBasedStateMachine):
         now = self.server.now()
         ringing = sorted(
             (c for c in self.model.values() if c.status == "initiated" and c.initiated_at + RING_TIMEOUT <= now),
-            key=lambda c: (c.initiated_at, c.sid),  # earliest first; calls placed at the same instant by sid
+            key=lambda c: c.initiated_at,  # earliest first; calls placed at the same instant as placed (a stable sort)
         )
         for call in ringing:
             assert call.initiated_at + RING_TIMEOUT > before - 1e-9

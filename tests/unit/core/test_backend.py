@@ -462,6 +462,16 @@ def test_ring_expiry():
     assert backend.expire(T0 + 10_000) == []
 
 
+def test_calls_placed_at_the_same_instant_ring_out_in_the_order_they_were_placed():
+    backend = make_backend(ring_timeout=30.0)
+    for uid in ("erin", "frank", "grace", "heidi"):
+        backend.directory.add_user(uid, now=T0)
+    pairs = [("alice", "bob"), ("carol", "dave"), ("erin", "frank"), ("grace", "heidi")]
+    placed = [call_user(backend, a, b, now=T0 + 10).call.session_id for a, b in pairs]
+    assert placed != sorted(placed), "the seed's ids must not already be in placement order for this to tell"
+    assert [o.call.session_id for o in backend.expire(T0 + 40)] == placed
+
+
 def test_answered_call_has_no_deadline():
     backend = make_backend(ring_timeout=30.0)
     sid = call_user(backend, now=T0).call.session_id
