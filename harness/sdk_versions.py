@@ -46,8 +46,8 @@ PACKAGES: Final = {
 #: Written into a version's folder once its npm install succeeded.
 STAMP: Final = ".ringside-sdk.json"
 _NPM_INSTALL: Final = ("install", "--no-audit", "--no-fund", "--no-save", "--loglevel=http")
-_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-_LOOKS_LIKE_VERSION = re.compile(r"^(\d+\.\d+\.\d+(\.\.\d+\.\d+\.\d+)?|all|latest)$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+\Z")
+_LOOKS_LIKE_VERSION = re.compile(r"^(\d+\.\d+\.\d+(\.\.\d+\.\d+\.\d+)?|all|latest)\Z")
 
 
 class VersionError(ValueError):
@@ -86,7 +86,7 @@ def key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-_COMPARATOR = re.compile(r"^(>=|<=|>|<|=)?(\d+\.\d+\.\d+)$")
+_COMPARATOR = re.compile(r"^(>=|<=|>|<|=)?(\d+\.\d+\.\d+)\Z")
 
 
 def in_range(version: str, spec: str) -> bool:

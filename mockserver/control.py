@@ -99,7 +99,7 @@ def _presented_token(request: Request) -> str | None:
     return request.header(TOKEN_HEADER)
 
 
-_CALLBACK_POST = re.compile(rf"^{PREFIX}/callbacks/(?P<tag>[^/]+)/?$")
+_CALLBACK_POST = re.compile(rf"^{PREFIX}/callbacks/(?P<tag>[^/]+)/?\Z")
 
 
 def refusal(hub: Hub, request: Request, *, public: bool = False) -> RingsideError | None:
@@ -399,7 +399,7 @@ async def openapi_json(hub: Hub, request: Request, params: dict[str, str]) -> Re
 
 _TAG = r"(?P<tag>[A-Za-z0-9_.@:-]{1,100})"
 ROUTES: list[tuple[str, re.Pattern[str], ControlHandler]] = [
-    (m, re.compile(f"^{PREFIX}{p}/?$"), h)
+    (m, re.compile(f"^{PREFIX}{p}/?\\Z"), h)
     for m, p, h in [
         ("GET", "", info),
         ("GET", "/health", info),
@@ -433,7 +433,7 @@ def route(method: str, pattern: str) -> Callable[[ControlHandler], ControlHandle
     """Register an extra control route (``pattern`` is relative to ``/_ringside``)."""
 
     def register(handler: ControlHandler) -> ControlHandler:
-        EXTRA_ROUTES.append((method, re.compile(f"^{PREFIX}{pattern}/?$"), handler))
+        EXTRA_ROUTES.append((method, re.compile(f"^{PREFIX}{pattern}/?\\Z"), handler))
         return handler
 
     return register

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - an interpreter built without it keeps 
     pass
 
 #: uids and guids the server accepts: what CometChat allows, and URL-safe (the SDK does not encode).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,100}\Z")  # \Z: "$" would let a final newline through
 
 
 @dataclass(kw_only=True, slots=True)

@@ -78,7 +78,7 @@ BASE_URI: Final = "https://ringside.dev/schemas/"
 DRAFT_URI: Final = "https://json-schema.org/draft/2020-12/schema"
 _SUFFIX: Final = ".schema.json"
 _MAX_MESSAGE: Final = 400
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 
 
 class SchemaLoadError(RuntimeError):

@@ -45,12 +45,12 @@ PathPart = str | int
 Path = tuple[PathPart, ...]
 
 _NUMBER = r"\d+(?:\.\d+)?"
-_DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)$")
+_DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)\Z")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _STEP = re.compile(
     rf"^(?:(?P<action>accept|reject|busy)-(?P<after>{_NUMBER})s(?:-end-(?P<end>{_NUMBER})s)?|(?P<noanswer>noanswer))$"
 )
-_TAG = re.compile(r"^[A-Za-z0-9_.-]+$")
+_TAG = re.compile(r"^[A-Za-z0-9_.-]+\Z")
 _THEN = "-then-"
 
 

@@ -86,6 +86,8 @@ async def test_users(api: Api, server, http):
     assert (await api.control("POST", "/users", {"uid": "erin"})).code == "ERR_UID_ALREADY_EXISTS"
     assert (await api.control("POST", "/users", {})).code == "ERR_VALIDATION_FAILED"
     assert (await api.control("POST", "/users", {"uid": "a/b"})).code == "ERR_VALIDATION_FAILED"
+    assert (await api.control("POST", "/users", {"uid": "erin\n"})).code == "ERR_VALIDATION_FAILED"
+    assert (await api.control("GET", "/users%0A")).code == "ERR_ENDPOINT_NOT_FOUND", "a final newline is no route"
     assert (await api.control("POST", "/users/zed/tokens")).code == "ERR_UID_NOT_FOUND"
     assert any(e.get("action") == "user-created" for e in server.journal(kinds=["control"]))
 

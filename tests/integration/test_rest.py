@@ -318,6 +318,8 @@ async def test_call_logs(api: Api, server):
     assert ringing.data["status"] == "initiated" and ringing.data["endedAt"] is None
     missing = await api.request("GET", "/calls/v1.eu.ringside.nope", token=alice.token)
     assert (missing.status, missing.code) == (404, "ERR_CALL_NOT_FOUND")
+    newline = await api.request("GET", "/v3.0/calls/%0A", token=alice.token)  # a session id of "\n"
+    assert (newline.status, newline.code) == (404, "ERR_CALL_NOT_FOUND"), "not the call log (GET /calls)"
 
 
 async def test_call_logs_newest_first_at_the_same_instant(api: Api):

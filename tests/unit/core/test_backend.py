@@ -84,7 +84,7 @@ def test_initiate_group_with_only_the_caller():
     refused(ErrorCode.GROUP_EMPTY, lambda: call_group(make_backend(), "alice", "solo"))
 
 
-@pytest.mark.parametrize("receiver", ["", "a b", "bob/../x", "x" * 101, "bob?x=1"])
+@pytest.mark.parametrize("receiver", ["", "a b", "bob/../x", "x" * 101, "bob?x=1", "bob\n", "zed\n"])
 def test_initiate_refuses_ids_that_are_not_url_safe(receiver):
     refused(ErrorCode.VALIDATION_FAILED, lambda: call_user(make_backend(), callee=receiver))
 
