@@ -266,11 +266,12 @@ def _control_operations() -> dict[control.ControlHandler, Operation]:
 def path_template(pattern: str) -> tuple[str, dict[str, str]]:
     """A route regex → an OpenAPI path template and its parameters' patterns.
 
-    ``(?:^|/)calls/(?P<sid>[^/]+)/?$`` → ``("calls/{sid}", {"sid": "^[^/]+$"})``.
+    ``(?:^|/)calls/(?P<sid>[^/]+)/?\\Z`` → ``("calls/{sid}", {"sid": "^[^/]+$"})`` (a parameter's pattern in
+    the ECMA-262 dialect of OpenAPI, where ``$`` is the end of the text).
     """
     params = {m["name"]: f"^{m['pattern']}$" for m in _PARAM.finditer(pattern)}
     text = _PARAM.sub(lambda m: "{" + m["name"] + "}", pattern)
-    for junk in ("(?:^|/)", "/?$", "^"):
+    for junk in ("(?:^|/)", "/?\\Z", "/?$", "^"):
         text = text.replace(junk, "")
     if re.search(r"[\\()\[\]?*+$^]", text):
         raise ValueError(f"cannot turn the route pattern {pattern!r} into a path")
