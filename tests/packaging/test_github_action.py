@@ -4,7 +4,8 @@ GitHub is not here, so the ``uses:`` steps (setup-python, upload-artifact) are n
 step after the install is: its ``env`` filled from the inputs (defaults from action.yml, ``${{ … }}``
 resolved the way the runner does for these plain references), the script run by ``bash --noprofile
 --norc -eo pipefail`` (the runner's command for ``shell: bash``) with ``$GITHUB_OUTPUT`` and
-``$GITHUB_STEP_SUMMARY`` files, and ``ringside`` on PATH from this checkout's venv.
+``$GITHUB_STEP_SUMMARY`` files, and the install step's venv (``${{ runner.temp }}/ringside-venv``) standing
+for this checkout's venv.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
 #: Real seconds one step may take (the Python client runs a few scenarios in-process).
 DEADLINE = 300.0
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+#: where a test's runner.temp is (kept with the inputs, under a name no input has)
+RUNNER_TEMP = " runner.temp"
 
 
 @dataclass
@@ -45,6 +48,8 @@ def _value(expression: str, inputs: dict[str, str]) -> str:
         return inputs[expression.removeprefix("inputs.")]
     if expression == "github.action_path":
         return str(ROOT)
+    if expression == "runner.temp":
+        return inputs[RUNNER_TEMP]
     raise AssertionError(f"action.yml uses an expression this test does not know: {expression}")
 
 
@@ -61,7 +66,9 @@ def _inputs(**given: str) -> dict[str, str]:
 
 def run_step(step: dict[str, Any], inputs: dict[str, str], workdir: Path) -> StepResult:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # ringside, as pip installed it
+    # no ringside on PATH: a step must run the install step's ($RINGSIDE), not whatever the job has
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
     env["GITHUB_OUTPUT"] = str(workdir / "output")
     env["GITHUB_STEP_SUMMARY"] = str(workdir / "summary.md")
     env |= {name: _fill(str(value), inputs) for name, value in (step.get("env") or {}).items()}
@@ -75,6 +82,11 @@ def run_step(step: dict[str, Any], inputs: dict[str, str], workdir: Path) -> Ste
 def run_action(workdir: Path, **given: str) -> tuple[StepResult, StepResult, dict[str, str]]:
     """The ``ringside run`` step, then the summary step (it runs ``if: always()``); the outputs written."""
     inputs = _inputs(**given)
+    # what the install step leaves: a venv with ringside in runner.temp (here, this checkout's)
+    temp = workdir / "runner-temp"
+    (temp / "ringside-venv").mkdir(parents=True)
+    (temp / "ringside-venv" / "bin").symlink_to(Path(sys.executable).parent)
+    inputs[RUNNER_TEMP] = str(temp)
     by_name = {step.get("name"): step for step in _steps()}
     run = run_step(by_name["ringside run"], inputs, workdir)
     summary = run_step(by_name["Job summary"], inputs, workdir)
