@@ -19,14 +19,13 @@ from pathlib import Path
 
 from harness import resources
 from harness.features_cmd import USAGE_EXIT, add_destination, destination
-from harness.js_adapter import InstallError, run_npm
+from harness.js_adapter import NPM_CI, InstallError, run_npm
 
 DEFAULT_DEST = Path("ringside-example")
 #: Exit status when npm is missing or its install or build fails (as for a client that cannot be made ready).
 BUILD_FAILED = 3
 #: What the build makes, and what a checkout may hold besides the sources: not copied.
 _BUILT = ("dist", "node_modules")
-_NPM_CI = ("ci", "--no-audit", "--no-fund", "--loglevel=http")
 _NPM_BUILD = ("run", "--silent", "build")
 
 
@@ -71,7 +70,7 @@ def write_example(args: argparse.Namespace) -> int:
             return BUILD_FAILED
         print(f"ringside: building it (npm ci, npm run build in {dest})", flush=True)
         try:
-            run_npm(npm, _NPM_CI, dest, sys.stdout, failing=f"ringside example: npm ci in {dest}")
+            run_npm(npm, NPM_CI, dest, sys.stdout, failing=f"ringside example: npm ci in {dest}")
             run_npm(npm, _NPM_BUILD, dest, sys.stdout, failing=f"ringside example: npm run build in {dest}")
         except InstallError as exc:
             print(exc, file=sys.stderr)

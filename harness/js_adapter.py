@@ -34,7 +34,8 @@ SDK_PACKAGE: Final = "@cometchat/chat-sdk-javascript"
 #: Written into the cache folder once its npm install succeeded.
 STAMP: Final = ".ringside-installed.json"
 _LOCK_FILES: Final = ("package.json", "package-lock.json")
-_NPM_CI: Final = ("ci", "--no-audit", "--no-fund", "--loglevel=http")
+#: ``npm ci`` as ringside runs it: the lockfile exactly, no audit or funding notes, one line per fetch
+NPM_CI: Final = ("ci", "--no-audit", "--no-fund", "--loglevel=http")
 #: npm error lines that are details of the error object, not its message.
 _NPM_DETAIL: Final = ("code", "syscall", "errno", "at ", "{", "}", "address:", "port:", "type:")
 _NETWORK_CODES: Final = frozenset({"ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EAI_AGAIN"})
@@ -159,7 +160,7 @@ def _npm_ci(target: Path, log: TextIO) -> None:
         flush=True,
     )
     shutil.rmtree(target / "node_modules", ignore_errors=True)
-    run_npm(npm, _NPM_CI, target, log, failing=f"cannot install the CometChat JS SDK adapter into {target}: npm ci")
+    run_npm(npm, NPM_CI, target, log, failing=f"cannot install the CometChat JS SDK adapter into {target}: npm ci")
 
 
 def npm_lines(npm: str, args: list[str], cwd: Path, log: TextIO) -> tuple[int, list[str]]:

@@ -271,7 +271,7 @@ def path_template(pattern: str) -> tuple[str, dict[str, str]]:
     """
     params = {m["name"]: f"^{m['pattern']}$" for m in _PARAM.finditer(pattern)}
     text = _PARAM.sub(lambda m: "{" + m["name"] + "}", pattern)
-    for junk in ("(?:^|/)", "/?\\Z", "/?$", "^"):
+    for junk in ("(?:^|/)", "/?\\Z", "^"):
         text = text.replace(junk, "")
     if re.search(r"[\\()\[\]?*+$^]", text):
         raise ValueError(f"cannot turn the route pattern {pattern!r} into a path")
